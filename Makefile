@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export NO_MKDOCS_2_WARNING := 1
+# Material prints an end-of-life banner on every build; keep logs readable.
+export PYTHONDONTWRITEBYTECODE := 1
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup serve build outputs check-outputs test bench lock clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements/docs.txt requirements/dev.txt requirements/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: setup
+	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(VENV)/bin/mkdocs build --strict
+
+outputs: setup
+	$(PY) scripts/run_snippets.py
+
+check-outputs: setup
+	$(PY) scripts/run_snippets.py --check
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) scripts/bench.py
+
+lock: $(PY_STAMP)
+	{ echo "# Exact versions of every Python package, transitive ones included (pip -c)."; \
+	  echo "# Regenerate with \`make lock\` after changing docs.txt or dev.txt."; \
+	  $(PY) -m pip freeze --exclude-editable | sed 's/^\(torch==[0-9.]*\)+cpu$$/\1/'; } > requirements/constraints.txt
+
+clean:
+	rm -rf site .cache test-artifacts

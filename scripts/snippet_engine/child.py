@@ -1,0 +1,259 @@
+"""What runs inside the forked child: one snippet, isolated, section by section.
+
+The child is a fresh fork of a worker that has only imported modules, so RNG
+state, default dtype, print options, thread settings and imported modules all
+start from the same pristine state for every snippet, and nothing the snippet
+changes survives it.  This module sets up the child's sandbox (working folder,
+captured stdout, output size limit, no network, no writes into the
+repository), executes the statements and writes a JSON result file.
+"""
+from __future__ import annotations
+
+import __future__
+import ast
+import builtins
+import faulthandler
+import io
+import json
+import math
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+import traceback
+from pathlib import Path
+
+
+class NetworkBlocked(PermissionError):
+    pass
+
+
+class WriteBlocked(PermissionError):
+    pass
+
+
+def _is_inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _install_audit_hook(repo_root: str, workdir: str, reads: set[str]) -> None:
+    """Block network connections and writes into the repository; record repo files read.
+
+    Audit hooks cannot be removed, which is what we want in a throwaway child.
+    """
+    ignored_roots = tuple(os.path.join(repo_root, name) for name in (".venv", "node_modules", ".git", "site"))
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "open":
+            path, mode, flags = args
+            if not isinstance(path, (str, bytes)):
+                return
+            path = os.path.abspath(os.fsdecode(path))
+            if not _is_inside(path, repo_root) or path.startswith(ignored_roots) or _is_inside(path, workdir):
+                return
+            writing = (mode is not None and any(c in mode for c in "wax+")) or (
+                mode is None and (flags & os.O_ACCMODE) != os.O_RDONLY
+            )
+            if writing:
+                raise WriteBlocked(f"snippets may not write into the repository ({path}); write to the working folder instead")
+            reads.add(path)
+        elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+            sock = args[0]
+            if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+                address = args[1] if len(args) > 1 else None
+                raise NetworkBlocked(f"network access is blocked in snippets (tried {event.split('.')[1]} to {address!r})")
+
+    sys.addaudithook(hook)
+
+
+def _future_flags(tree: ast.Module) -> int:
+    flags = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is not None:
+                    flags |= feature.compiler_flag
+    return flags
+
+
+def _jsonable_values(values: object) -> tuple[object, str | None]:
+    """Check VALUES holds only numbers, booleans, strings and lists of them."""
+
+    def check(value: object, where: str) -> str | None:
+        if isinstance(value, bool) or isinstance(value, (int, str)):
+            return None
+        if isinstance(value, float):
+            return None
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                problem = check(item, f"{where}[{i}]")
+                if problem:
+                    return problem
+            return None
+        kind = type(value).__module__ + "." + type(value).__qualname__
+        return f"{where} is a {kind}; store plain numbers (use .item() or .tolist())"
+
+    if not isinstance(values, dict):
+        return None, f"VALUES must be a dict, not {type(values).__name__}"
+    for key, value in values.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            return None, f"VALUES key {key!r} must be an identifier"
+        problem = check(value, f"VALUES[{key!r}]")
+        if problem:
+            return None, problem
+    return json.loads(json.dumps(values)), None
+
+
+def _values_line(tree: ast.Module) -> int | None:
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "VALUES" for t in targets):
+                return node.lineno
+    return None
+
+
+def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> dict:
+    tb = error.__traceback__
+    # Drop this module's own frames: the reader's traceback starts in their snippet.
+    while tb is not None and tb.tb_frame.f_code.co_filename != snippet_path:
+        tb = tb.tb_next
+    line = None
+    walker = tb
+    while walker is not None:
+        if walker.tb_frame.f_code.co_filename == snippet_path:
+            line = walker.tb_lineno
+        walker = walker.tb_next
+    if isinstance(error, SyntaxError) and error.filename == snippet_path:
+        line = error.lineno
+    text = "".join(traceback.format_exception(type(error), error, tb))
+    text = text.replace(snippet_path, display_path)
+    message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return {"kind": "exception", "line": line, "message": message, "traceback": text}
+
+
+def run(job: dict, files: dict) -> None:
+    """Entry point in the child; never returns (ends with os._exit)."""
+    status = 0
+    try:
+        _run(job, files)
+    except BaseException:  # the result file could not be written; the worker reports a crash
+        traceback.print_exc()
+        status = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
+
+
+def _run(job: dict, files: dict) -> None:
+    os.setsid()  # own process group, so a timeout kills whatever the snippet started too
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    out = os.open(files["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err = os.open(files["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    for fd in job.get("close_fds", []):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace")
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    faulthandler.enable(file=sys.stderr, all_threads=False)
+
+    # The cap applies to every file the child writes; past it a write fails instead of filling the disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    cap = int(job["output_limit_bytes"])
+    hard_limit = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap + 1, hard_limit))
+
+    snippet_path = job["path"]
+    display_path = job["display_path"]
+    repo_root = job["repo_root"]
+    workdir = files["workdir"]
+    os.chdir(workdir)
+    sys.argv = [snippet_path]
+    sys.path[0] = os.path.dirname(snippet_path)
+    line_fd = os.open(files["line"], os.O_WRONLY | os.O_CREAT, 0o600)
+
+    reads: set[str] = set()
+    modules_before = set(sys.modules)
+    _install_audit_hook(repo_root, workdir, reads)
+
+    source = job["source"]
+    tree = ast.parse(source, filename=snippet_path)
+    flags = _future_flags(tree)
+    namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
+    owners = {first: owner for first, _last, owner in job["statements"]}
+
+    sections: dict[str, str] = {}
+    pieces: list[tuple[str | None, int, int]] = []  # (section, start offset, end offset)
+    error = None
+    started = time.perf_counter()
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        code = compile(ast.Module(body=[node], type_ignores=[]), snippet_path, "exec", flags=flags, dont_inherit=True)
+        os.pwrite(line_fd, f"{first:>10}".encode(), 0)
+        sys.stdout.flush()
+        start = os.lseek(1, 0, os.SEEK_CUR)
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the snippet's errors too
+            if isinstance(exc, SystemExit) and exc.code in (None, 0):
+                error = None
+            else:
+                error = _error_from_exception(exc, snippet_path, display_path)
+            try:
+                sys.stdout.flush()
+            except OSError:
+                pass
+            pieces.append((owners.get(first), start, os.lseek(1, 0, os.SEEK_CUR)))
+            break
+        sys.stdout.flush()
+        pieces.append((owners.get(first), start, os.lseek(1, 0, os.SEEK_CUR)))
+    seconds = time.perf_counter() - started
+
+    values = {}
+    if error is None and "VALUES" in namespace:
+        values, problem = _jsonable_values(namespace["VALUES"])
+        if problem:
+            error = {"kind": "bad_values", "line": _values_line(tree), "message": problem, "traceback": ""}
+
+    imported = []
+    for name in set(sys.modules) - modules_before:
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path and _is_inside(os.path.abspath(path), repo_root):
+            reads.add(os.path.abspath(path))
+        elif not name.startswith("_"):
+            imported.append(name)
+    reads.discard(snippet_path)
+
+    device = "CPU"
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "cuda") and torch.cuda.is_initialized():
+        device = "CUDA: " + torch.cuda.get_device_name()
+
+    result = {
+        "error": error,
+        "seconds": seconds,
+        "pieces": pieces,
+        "values": values,
+        "reads": sorted(reads),
+        "imported": sorted(imported),
+        "device": device,
+        "torch": getattr(torch, "__version__", None) if torch is not None else None,
+    }
+    text = json.dumps(result, allow_nan=True)
+    # The engine's own result file is not the snippet's output: lift the cap for it.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard_limit, hard_limit))
+    with open(files["result"], "w", encoding="utf-8") as handle:
+        handle.write(text)

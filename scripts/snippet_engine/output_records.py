@@ -1,0 +1,119 @@
+"""The committed, machine-generated result of one snippet run.
+
+A record is JSON with a hash of its own content, so that an edit by hand or a
+truncated file is detected rather than published.  Records are written to a
+temporary file in the same folder and renamed into place: a reader (or a run
+killed half-way) only ever sees the old or the new file, never a partial one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+TEMP_MARK = ".tmp-"
+
+
+class CorruptRecord(Exception):
+    pass
+
+
+@dataclass
+class OutputRecord:
+    snippet: str
+    source_sha256: str
+    stdout: str
+    sections: dict[str, str]
+    values: dict[str, Any]
+    dependencies: dict[str, str]  # repo-relative path -> sha256 of the content it ran against
+    environment: dict[str, str]  # torch, python, platform, device
+    generated: str  # UTC date and time of the run
+    seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        body = {
+            "format": FORMAT_VERSION,
+            "snippet": self.snippet,
+            "source_sha256": self.source_sha256,
+            "dependencies": dict(sorted(self.dependencies.items())),
+            "environment": self.environment,
+            "generated": self.generated,
+            "seconds": round(self.seconds, 4),
+            "values": self.values,
+            "sections": self.sections,
+            "stdout": self.stdout,
+        }
+        body["record_sha256"] = content_hash(body)
+        return body
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "OutputRecord":
+        return cls(
+            snippet=data["snippet"],
+            source_sha256=data["source_sha256"],
+            stdout=data["stdout"],
+            sections=data["sections"],
+            values=data["values"],
+            dependencies=data["dependencies"],
+            environment=data["environment"],
+            generated=data["generated"],
+            seconds=data["seconds"],
+        )
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    without = {k: v for k, v in body.items() if k != "record_sha256"}
+    canonical = json.dumps(without, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def read_record(path: Path) -> OutputRecord:
+    """Load and verify a record; raises FileNotFoundError or CorruptRecord."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CorruptRecord(f"not valid JSON (line {error.lineno}: {error.msg}); was it truncated?") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        raise CorruptRecord(f"not an output record of format {FORMAT_VERSION}")
+    if data.get("record_sha256") != content_hash(data):
+        raise CorruptRecord("content does not match its recorded hash; output files are generated, never edited by hand")
+    try:
+        return OutputRecord.from_json(data)
+    except (KeyError, TypeError) as error:
+        raise CorruptRecord(f"missing field {error}") from None
+
+
+def write_record(path: Path, record: OutputRecord) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(record.to_json(), indent=1, ensure_ascii=False) + "\n"
+    temp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def remove_leftover_temp_files(folder: Path) -> list[Path]:
+    """Temporary files of an interrupted run; call only while holding the run lock."""
+    leftovers = sorted(folder.glob(f"*/*/*{TEMP_MARK}*")) if folder.is_dir() else []
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return None

@@ -1,0 +1,217 @@
+"""Run the snippets whose outputs are stale, in parallel fork servers, and store the results."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import environment, freshness
+from .layout import Project, Snippet
+from .output_records import OutputRecord, remove_leftover_temp_files, sha256_bytes, sha256_file, write_record
+from .run_lock import run_lock
+from .source_plan import SnippetSourceError, plan
+from .worker_pool import WorkerPool
+
+OUTPUT_LIMIT_BYTES = 1_000_000
+
+
+@dataclass
+class Outcome:
+    snippet: Snippet
+    status: str  # "ran", "reused" or "failed"
+    reason: str  # why it ran (or why it was reused)
+    error: str | None = None  # the full report for a failure, starting with `path:line: `
+    seconds: float = 0.0
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+    worker_startup_seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def line(self) -> str:
+        return f"ran {self.count('ran')}, reused {self.count('reused')}, failed {self.count('failed')} in {self.seconds:.2f} s"
+
+
+def format_error(snippet: Snippet, error: dict) -> str:
+    line = error.get("line")
+    where = f"{snippet.display_path}:{line}" if line else snippet.display_path
+    text = f"{where}: {error['message']}"
+    if error.get("traceback"):
+        text += "\n" + "\n".join("    " + row for row in error["traceback"].rstrip().splitlines())
+    return text
+
+
+def first_difference(a: str, b: str) -> tuple[int, str, str]:
+    left, right = a.splitlines(), b.splitlines()
+    for number, (x, y) in enumerate(zip(left, right), start=1):
+        if x != y:
+            return number, x, y
+    number = min(len(left), len(right)) + 1
+    return number, (left[number - 1] if number <= len(left) else "<end of output>"), (right[number - 1] if number <= len(right) else "<end of output>")
+
+
+class SnippetRunner:
+    def __init__(self, project: Project, jobs: int = 1, repeat: int = 1, progress: Callable[[str], None] | None = None, output_limit_bytes: int = OUTPUT_LIMIT_BYTES, timeout_override_s: float | None = None):
+        self.project = project
+        self.jobs = max(1, jobs)
+        self.repeat = max(1, repeat)
+        self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.output_limit_bytes = output_limit_bytes
+        self.timeout_override_s = timeout_override_s
+        self.pool: WorkerPool | None = None
+        self._print_lock = threading.Lock()
+
+    # -- preloading: modules that children import are imported once per worker next time
+    @property
+    def _preload_cache(self) -> Path:
+        return self.project.cache_dir / "preload.json"
+
+    def _learned_preload(self) -> list[str]:
+        try:
+            return json.loads(self._preload_cache.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return []
+
+    def _learn_preload(self, imported: set[str]) -> None:
+        known = set(self._learned_preload())
+        if imported - known:
+            self.project.cache_dir.mkdir(parents=True, exist_ok=True)
+            self._preload_cache.write_text(json.dumps(sorted(known | imported)))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def _say(self, message: str) -> None:
+        with self._print_lock:
+            self.progress(message)
+
+    def run(self, selection: list[Snippet] | None = None, force: bool = False) -> Summary:
+        started = time.perf_counter()
+        summary = Summary()
+        with run_lock(self.project.cache_dir, self._say):
+            remove_leftover_temp_files(self.project.snippets_dir)
+            if selection is None:
+                for orphan in self.project.orphaned_outputs():
+                    orphan.unlink()
+                    self._say(f"removed {orphan.relative_to(self.project.root)}: its snippet no longer exists")
+            snippets = selection if selection is not None else self.project.snippets()
+            states = freshness.check_all(snippets)
+            to_run: list[tuple[Snippet, str]] = []
+            for state in states:
+                if force:
+                    to_run.append((state.snippet, "forced" if state.is_fresh else f"forced; {state.reason}"))
+                elif state.is_fresh:
+                    summary.outcomes.append(Outcome(state.snippet, "reused", "up to date"))
+                else:
+                    to_run.append((state.snippet, state.reason))
+            if to_run:
+                summary.outcomes.extend(self._run_all(to_run, summary))
+        order = {s.name: i for i, s in enumerate(snippets)}
+        summary.outcomes.sort(key=lambda o: order.get(o.snippet.name, 0))
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _run_all(self, to_run: list[tuple[Snippet, str]], summary: Summary) -> list[Outcome]:
+        prepared, outcomes = [], []
+        for snippet, reason in to_run:
+            source = snippet.path.read_bytes()
+            try:
+                text = source.decode("utf-8")
+                source_plan = plan(text, snippet.display_path)
+            except UnicodeDecodeError as error:
+                outcomes.append(Outcome(snippet, "failed", reason, f"{snippet.display_path}: not UTF-8 text ({error.reason})"))
+                continue
+            except SnippetSourceError as error:
+                outcomes.append(Outcome(snippet, "failed", reason, str(error)))
+                continue
+            prepared.append((snippet, reason, source, text, source_plan))
+        for outcome in outcomes:
+            self._say(f"FAILED {outcome.error}")
+        if not prepared:
+            return outcomes
+        if self.pool is None:
+            self.pool = WorkerPool(min(self.jobs, len(prepared)), self._learned_preload())
+        total = len(prepared)
+        counter = iter(range(1, total + 1))
+        imported: set[str] = set()
+
+        def one(item) -> Outcome:
+            snippet, reason, source, text, source_plan = item
+            self._say(f"[{next(counter)}/{total}] running {snippet.display_path} ({reason})")
+            job = {
+                "id": snippet.name,
+                "path": str(snippet.path),
+                "display_path": snippet.display_path,
+                "repo_root": str(self.project.root),
+                "source": text,
+                "statements": source_plan.statements,
+                "timeout_s": self.timeout_override_s or source_plan.timeout_s,
+                "output_limit_bytes": self.output_limit_bytes,
+            }
+            results = [self.pool.run(job) for _ in range(self.repeat)]
+            first = results[0]
+            imported.update(first.get("imported", []))
+            for result in results:
+                if result.get("error"):
+                    outcome = Outcome(snippet, "failed", reason, format_error(snippet, result["error"]), result.get("wall_seconds", 0.0))
+                    self._say(f"FAILED {outcome.error}\n    (previous output kept)")
+                    return outcome
+            for number, other in enumerate(results[1:], start=2):
+                if other["stdout"] != first["stdout"] or other["values"] != first["values"]:
+                    line, a, b = first_difference(first["stdout"], other["stdout"])
+                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first["stdout"] != other["stdout"] else "VALUES differ between runs"
+                    error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
+                    self._say(f"FAILED {error}\n    (previous output kept)")
+                    return Outcome(snippet, "failed", reason, error)
+            self._store(snippet, source, first)
+            return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0))
+
+        with ThreadPoolExecutor(max_workers=min(self.jobs, len(prepared))) as executor:
+            outcomes.extend(executor.map(one, prepared))
+        summary.worker_startup_seconds = self.pool.startup_seconds() if self.pool else 0.0
+        self._learn_preload(imported)
+        return outcomes
+
+    def _store(self, snippet: Snippet, source: bytes, result: dict) -> None:
+        root = self.project.root
+        dependencies = {}
+        for path in result.get("reads", []):
+            if self.project.is_repo_file(path):
+                digest = sha256_file(Path(path))
+                if digest is not None:
+                    dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
+        record = OutputRecord(
+            snippet=snippet.name,
+            # The hash of the bytes that actually ran, even if the file changed meanwhile.
+            source_sha256=sha256_bytes(source),
+            stdout=result["stdout"],
+            sections=result["sections"],
+            values=result["values"],
+            dependencies=dependencies,
+            environment={
+                "torch": environment.torch_version() or str(result.get("torch")),
+                "python": environment.python_version(),
+                "platform": environment.platform_name(),
+                "device": result.get("device", "CPU"),
+            },
+            generated=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            seconds=float(result.get("seconds", 0.0)),
+        )
+        write_record(snippet.output_path, record)

@@ -1,0 +1,112 @@
+"""Reading a snippet's source: its named sections, options and execution plan.
+
+Sections use pymdownx.snippets' markers (`# --8<-- [start:name]` ... `[end:name]`)
+so that one file is both the page's include and the engine's unit of output.
+The engine executes a snippet one top-level statement at a time, so it can say
+which section printed what and which statement was running when a child died.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+SECTION_MARKER = re.compile(r"^\s*#\s*-+8<-+\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]\s*$")
+OPTION_LINE = re.compile(r"^#\s*snippet-engine:\s*(.+)$")
+DEFAULT_TIMEOUT_S = 60.0
+
+
+class SnippetSourceError(Exception):
+    """A problem found in a snippet's source before running it."""
+
+    def __init__(self, display_path: str, line: int | None, message: str):
+        self.display_path, self.line, self.message = display_path, line, message
+        where = f"{display_path}:{line}" if line else display_path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    start_line: int  # line of the start marker
+    end_line: int  # line of the end marker
+
+
+@dataclass
+class SourcePlan:
+    sections: list[Section] = field(default_factory=list)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    # (first line, last line, section name or None) for each top-level statement
+    statements: list[tuple[int, int, str | None]] = field(default_factory=list)
+
+    def section_names(self) -> list[str]:
+        return [s.name for s in self.sections]
+
+
+def find_sections(source: str, display_path: str) -> list[Section]:
+    open_: dict[str, int] = {}
+    sections: list[Section] = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = SECTION_MARKER.match(line)
+        if not match:
+            continue
+        kind, name = match.groups()
+        if kind == "start":
+            if open_:
+                other = next(iter(open_))
+                raise SnippetSourceError(display_path, number, f"section '{name}' starts inside section '{other}'; sections cannot nest")
+            if any(s.name == name for s in sections):
+                raise SnippetSourceError(display_path, number, f"section '{name}' is defined twice")
+            open_[name] = number
+        else:
+            if name not in open_:
+                raise SnippetSourceError(display_path, number, f"section '{name}' ends but never started")
+            sections.append(Section(name, open_.pop(name), number))
+    for name, number in open_.items():
+        raise SnippetSourceError(display_path, number, f"section '{name}' is never closed")
+    return sections
+
+
+def read_options(source: str, display_path: str) -> dict[str, float]:
+    """Options such as `# snippet-engine: timeout=120` (seconds)."""
+    options: dict[str, float] = {}
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = OPTION_LINE.match(line.strip())
+        if not match:
+            continue
+        for item in match.group(1).split(","):
+            key, _, value = item.partition("=")
+            key = key.strip()
+            if key != "timeout":
+                raise SnippetSourceError(display_path, number, f"unknown snippet-engine option '{key}'")
+            try:
+                options[key] = float(value)
+            except ValueError:
+                raise SnippetSourceError(display_path, number, f"timeout must be a number of seconds, not '{value.strip()}'") from None
+            if options[key] <= 0:
+                raise SnippetSourceError(display_path, number, "timeout must be positive")
+    return options
+
+
+def plan(source: str, display_path: str) -> SourcePlan:
+    """Parse a snippet without running it; raises SnippetSourceError on bad input."""
+    try:
+        tree = ast.parse(source, filename=display_path)
+    except SyntaxError as error:
+        raise SnippetSourceError(display_path, error.lineno, f"SyntaxError: {error.msg}") from None
+    sections = find_sections(source, display_path)
+    options = read_options(source, display_path)
+    statements = []
+    for node in tree.body:
+        first = node.lineno
+        if getattr(node, "decorator_list", None):
+            first = min(first, *(d.lineno for d in node.decorator_list))
+        last = node.end_lineno or node.lineno
+        owner = None
+        for section in sections:
+            if section.start_line < first and last < section.end_line:
+                owner = section.name
+            elif first < section.start_line < last or first < section.end_line < last:
+                raise SnippetSourceError(display_path, section.start_line, f"section '{section.name}' marker cuts through a statement (lines {first}-{last}); put markers between top-level statements")
+        statements.append((first, last, owner))
+    return SourcePlan(sections=sections, timeout_s=options.get("timeout", DEFAULT_TIMEOUT_S), statements=statements)

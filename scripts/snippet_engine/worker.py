@@ -1,0 +1,163 @@
+"""The fork server: imports torch once, then forks one child per snippet.
+
+Run as `python -m snippet_engine.worker '<json list of modules to preload>'`.
+Protocol: one JSON job per line on stdin, one JSON result per line on the
+private protocol stream (the original stdout; fd 1 is pointed at stderr so a
+stray print from an import cannot corrupt it).
+
+The parent only imports.  It never runs a torch operation: once a process has
+used OpenMP's thread pool, children forked from it hang at their first
+parallel op.
+"""
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+BASE_PRELOAD = ["torch", "torch.nn", "torch.nn.functional", "numpy"]
+
+
+def _die_with_parent() -> None:
+    """If the runner is killed, take this worker (and so its children) down too."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def preload(modules: list[str]) -> list[str]:
+    loaded = []
+    for name in dict.fromkeys(BASE_PRELOAD + modules):
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:  # a module that fails to import will fail in the snippet, with its own error
+            continue
+    return loaded
+
+
+def _describe_status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"killed by {name}"
+    return f"exited with status {os.WEXITSTATUS(status)}"
+
+
+def run_job(job: dict, protocol_fds: list[int]) -> dict:
+    from . import child  # imported before the fork, once
+
+    jobdir = tempfile.mkdtemp(prefix="snippet-run-")
+    files = {name: os.path.join(jobdir, name) for name in ("stdout", "stderr", "result", "line")}
+    files["workdir"] = os.path.join(jobdir, "cwd")
+    os.mkdir(files["workdir"])
+    job = dict(job, close_fds=protocol_fds)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        child.run(job, files)  # never returns
+    timed_out = False
+    try:
+        pidfd = os.pidfd_open(pid)
+        ready, _, _ = select.select([pidfd], [], [], float(job["timeout_s"]))
+        os.close(pidfd)
+        timed_out = not ready
+    except (AttributeError, OSError):  # no pidfd: poll
+        deadline = started + float(job["timeout_s"])
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.perf_counter() > deadline:
+                timed_out = True
+                break
+            time.sleep(0.005)
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = 0
+    try:  # whatever the snippet started and left behind goes with it
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    wall = time.perf_counter() - started
+
+    def read(name: str, limit: int | None = None) -> bytes:
+        try:
+            with open(files[name], "rb") as handle:
+                return handle.read(limit) if limit else handle.read()
+        except FileNotFoundError:
+            return b""
+
+    cap = int(job["output_limit_bytes"])
+    stdout = read("stdout", cap + 1)
+    stderr = read("stderr", 64 * 1024).decode("utf-8", "replace")
+    raw_result = read("result")
+    line_text = read("line").decode().strip()
+    current_line = int(line_text) if line_text.isdigit() else None
+    shutil.rmtree(jobdir, ignore_errors=True)
+
+    result: dict = {"id": job["id"], "wall_seconds": wall, "stderr": stderr}
+    if timed_out:
+        result["error"] = {"kind": "timeout", "line": current_line, "message": f"timed out after {float(job['timeout_s']):g} s (raise it with '# snippet-engine: timeout=SECONDS')", "traceback": ""}
+    elif len(stdout) > cap:
+        result["error"] = {"kind": "output_limit", "line": current_line, "message": f"printed more than the limit of {cap:,} bytes; print less (a summary, a slice or a shape instead of a whole tensor)", "traceback": ""}
+    elif not raw_result:
+        result["error"] = {"kind": "crash", "line": current_line, "message": f"the interpreter died: {_describe_status(status)}", "traceback": stderr[-4000:]}
+    else:
+        result.update(json.loads(raw_result))
+        pieces = result.pop("pieces")
+        result["stdout"] = stdout.decode("utf-8", "backslashreplace")
+        sections: dict[str, str] = {}
+        for owner, start, end in pieces:
+            if owner is not None:
+                sections[owner] = sections.get(owner, "") + stdout[start:end].decode("utf-8", "backslashreplace")
+        result["sections"] = sections
+    return result
+
+
+def main() -> None:
+    _die_with_parent()
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    requested = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
+    started = time.perf_counter()
+    loaded = preload(requested)
+    from . import child  # noqa: F401  (import before the first fork)
+
+    hello = {"ready": True, "pid": os.getpid(), "preloaded": loaded, "seconds": time.perf_counter() - started, "threads": threading.active_count()}
+    protocol.write(json.dumps(hello) + "\n")
+    protocol.flush()
+    protocol_fds = [protocol.fileno()]
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        try:
+            result = run_job(job, protocol_fds)
+        except Exception as error:  # the worker itself must keep serving
+            result = {"id": job.get("id"), "error": {"kind": "crash", "line": None, "message": f"engine error: {error!r}", "traceback": ""}}
+        protocol.write(json.dumps(result, allow_nan=True) + "\n")
+        protocol.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The runner's side of the fork servers: start workers, send jobs, survive their death."""
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from queue import Queue
+
+ENGINE_PARENT = Path(__file__).resolve().parent.parent
+# Slack on top of a snippet's own timeout before the worker itself is presumed hung.
+WORKER_GRACE_S = 30.0
+STARTUP_TIMEOUT_S = 120.0
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class WorkerProcess:
+    def __init__(self, preload: list[str], python: str = sys.executable):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ENGINE_PARENT), os.environ.get("PYTHONPATH")])), PYTHONIOENCODING="utf-8")
+        self.process = subprocess.Popen(
+            [python, "-m", "snippet_engine.worker", json.dumps(preload)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        self.hello: dict | None = None
+        self._stderr_tail: list[bytes] = []
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+
+    def _drain_stderr(self) -> None:
+        # Import warnings and the like; kept only to explain a worker's death.
+        for line in self.process.stderr:
+            self._stderr_tail = (self._stderr_tail + [line])[-20:]
+
+    def _read_line(self, timeout_s: float) -> dict:
+        deadline = time.monotonic() + timeout_s
+        stream = self.process.stdout
+        buffer = b""
+        while not buffer.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerDied(f"worker did not answer within {timeout_s:.0f} s")
+            ready, _, _ = select.select([stream], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(stream.fileno(), 1 << 20)
+            if not chunk:
+                self.process.wait()
+                tail = b"".join(self._stderr_tail).decode("utf-8", "replace").strip()
+                raise WorkerDied(f"worker exited with status {self.process.returncode}" + (f": {tail}" if tail else ""))
+            buffer += chunk
+        return json.loads(buffer)
+
+    def wait_ready(self) -> dict:
+        if self.hello is None:
+            self.hello = self._read_line(STARTUP_TIMEOUT_S)
+        return self.hello
+
+    def run(self, job: dict) -> dict:
+        self.wait_ready()
+        try:
+            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            raise WorkerDied("worker is gone") from None
+        return self._read_line(float(job["timeout_s"]) + WORKER_GRACE_S)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        if self.alive():
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
+                self.kill()
+
+
+class WorkerPool:
+    """A fixed number of fork servers, started together (their torch imports overlap)."""
+
+    def __init__(self, size: int, preload: list[str]):
+        self.preload = preload
+        self.idle: Queue[WorkerProcess] = Queue()
+        self.workers = [WorkerProcess(preload) for _ in range(max(1, size))]
+        for worker in self.workers:
+            self.idle.put(worker)
+
+    def startup_seconds(self) -> float:
+        return max((w.wait_ready().get("seconds", 0.0) for w in self.workers), default=0.0)
+
+    def run(self, job: dict) -> dict:
+        worker = self.idle.get()
+        try:
+            return worker.run(job)
+        except WorkerDied as death:
+            worker.kill()
+            replacement = WorkerProcess(self.preload)
+            self.workers[self.workers.index(worker)] = replacement
+            worker = replacement
+            return {"id": job["id"], "error": {"kind": "crash", "line": None, "message": f"the engine's worker died: {death}", "traceback": ""}}
+        finally:
+            self.idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
