@@ -116,6 +116,23 @@ def _values_line(tree: ast.Module) -> int | None:
     return None
 
 
+def _reseed_like_a_fresh_interpreter() -> None:
+    """A fork inherits the worker's random state; a reader's fresh `python` does not.
+
+    Without this every child would draw the same "random" numbers, and an
+    unseeded snippet would look deterministic here but not on a reader's machine.
+    """
+    import random
+
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.seed()
+
+
 def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> dict:
     tb = error.__traceback__
     # Drop this module's own frames: the reader's traceback starts in their snippet.
@@ -184,6 +201,7 @@ def _run(job: dict, files: dict) -> None:
     sys.path[0] = os.path.dirname(snippet_path)
     line_fd = os.open(files["line"], os.O_WRONLY | os.O_CREAT, 0o600)
 
+    _reseed_like_a_fresh_interpreter()
     reads: set[str] = set()
     modules_before = set(sys.modules)
     _install_audit_hook(repo_root, workdir, reads)

@@ -72,7 +72,8 @@ class Project:
         """Accept `snippets/a/b.py`, `a/b.py` or an absolute path."""
         path = Path(given)
         if not path.is_absolute():
-            path = (Path.cwd() / path) if (Path.cwd() / path).exists() else self.snippets_dir / path
+            candidates = [Path.cwd() / path, self.root / path, self.snippets_dir / path]
+            path = next((c for c in candidates if c.is_file()), candidates[-1])
         path = path.resolve()
         try:
             name = path.relative_to(self.snippets_dir).as_posix()

@@ -1,0 +1,70 @@
+"""Each snippet starts from a pristine interpreter state, and the fork server never hangs."""
+from __future__ import annotations
+
+import json
+
+CHANGES_EVERYTHING = """\
+import torch, numpy, json, fractions
+torch.manual_seed(1234)
+numpy.random.seed(99)
+torch.set_default_dtype(torch.float64)
+torch.set_printoptions(precision=10)
+torch.set_num_threads(1)
+import sys
+sys.modules["json"].INJECTED = True
+print("changed")
+"""
+
+REPORTS_STATE = """\
+import sys, torch, numpy, json
+print("dtype", torch.get_default_dtype())
+print("threads", torch.get_num_threads())
+print("tensor", torch.tensor([1/3]))
+print("fractions imported", "fractions" in sys.modules)
+print("json touched", hasattr(json, "INJECTED"))
+print("seed", torch.initial_seed())
+"""
+
+
+def test_nothing_a_snippet_changes_leaks_into_the_next(scratch):
+    scratch.snippet("a/a_changes.py", CHANGES_EVERYTHING)
+    scratch.snippet("a/b_reports.py", REPORTS_STATE)
+    scratch.snippet("a/c_reports.py", REPORTS_STATE)
+    # One worker, so b and c run in children forked from the same parent right after a.
+    result = scratch.run("--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    for name in ("a/b_reports.py", "a/c_reports.py"):
+        out = json.loads(scratch.output(name).read_text())["stdout"]
+        assert "dtype torch.float32" in out
+        assert "threads 1\n" not in out or __import__("os").cpu_count() == 1
+        assert "tensor tensor([0.3333])" in out
+        assert "fractions imported False" in out
+        assert "json touched False" in out
+        assert "seed 1234" not in out
+
+
+def test_a_child_can_run_parallel_ops_after_the_parent_started(scratch):
+    # If the worker ever computed with OpenMP before forking, this would hang until the timeout.
+    scratch.snippet("a/big_matmul.py", """\
+# snippet-engine: timeout=60
+import torch, numpy
+a = torch.ones(2000, 2000)
+print(float((a @ a)[0, 0]))
+b = numpy.ones((1000, 1000))
+print(float((b @ b)[0, 0]))
+""")
+    scratch.snippet("a/again.py", "import torch\nx = torch.ones(2000, 2000)\nprint(float((x @ x).sum()))\n")
+    result = scratch.run("--jobs", "1", timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(scratch.output("a/big_matmul.py").read_text())["stdout"] == "2000.0\n1000.0\n"
+    assert json.loads(scratch.output("a/again.py").read_text())["stdout"] == f"{2000.0 ** 3}\n"
+
+
+def test_snippet_sees_its_own_path_and_folder_like_a_reader_running_it(scratch):
+    scratch.snippet("a/where.py", """\
+import os, sys
+from pathlib import Path
+print(Path(__file__).name, Path(sys.argv[0]).name, Path(sys.path[0]).name, __name__)
+""")
+    assert scratch.run().returncode == 0
+    assert json.loads(scratch.output("a/where.py").read_text())["stdout"] == "where.py where.py a __main__\n"
