@@ -80,3 +80,7 @@ def scratch_site(tmp_path: Path, repo: Path) -> ScratchProject:
     shutil.copytree(repo / "docs", project.root / "docs", dirs_exist_ok=True)
     shutil.copytree(repo / "snippets", project.root / "snippets", dirs_exist_ok=True)
     return project
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden files' expected outputs")

@@ -226,6 +226,7 @@ class PageRenderer:
                 text = self._bind_values(text, number, problems)
             out.append(text)
             out.extend(insert_after.get(number, []))
+        problems.sort(key=lambda problem: problem.line)
         return "\n".join(out) + "\n", problems
 
     def _bind_values(self, text: str, number: int, problems: list[Problem]) -> str:
@@ -251,10 +252,11 @@ class PageRenderer:
                 problems.append(Problem(number, f"{label}: bad format '{match.group('format')}': {error}"))
             return "**[missing value]**"
 
-        text = VALUE_BINDING.sub(substitute, text)
-        for loose in LOOSE_BINDING.finditer(text):
-            problems.append(Problem(number, f"malformed value binding {loose.group(0)!r}; write {{{{ run: article/name.py value_name | .4f }}}}"))
-        return text
+        def malformed(match: re.Match) -> str:
+            problems.append(Problem(number, f"malformed value binding {match.group(0)!r}; write {{{{ run: article/name.py value_name | .4f }}}}"))
+            return "**[malformed value binding]**"
+
+        return LOOSE_BINDING.sub(malformed, VALUE_BINDING.sub(substitute, text))
 
 
 def _closing_fence_line(lines: list[str], include_line: int) -> int:
