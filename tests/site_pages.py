@@ -1,0 +1,15 @@
+"""The real site's pages and snippets, read the way the engine reads them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from snippet_engine.layout import Project
+from snippet_engine.page_markup import find_embeds
+
+
+def pages(project: Project) -> list[Path]:
+    return sorted(project.docs_dir.rglob("*.md"))
+
+
+def embeds_by_page(project: Project) -> dict[Path, tuple[list, list]]:
+    return {page: find_embeds(page.read_text(encoding="utf-8")) for page in pages(project)}

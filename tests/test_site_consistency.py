@@ -1,0 +1,97 @@
+"""The site and its snippets agree: everything shown exists, is current and is bound to a run."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import mkdocs_build, run_script
+from site_pages import embeds_by_page, pages
+from snippet_engine import freshness
+from snippet_engine.layout import Project
+from snippet_engine.site_state import SiteState
+
+
+@pytest.fixture(scope="module")
+def project(repo) -> Project:
+    return Project.at(repo)
+
+
+def test_the_site_has_snippets_and_pages(project):
+    assert len(project.snippets()) >= 5
+    assert any(p.name == "index.md" for p in pages(project))
+
+
+def test_every_snippet_is_shown_on_some_page(project):
+    shown = {embed.snippet for embeds, _ in embeds_by_page(project).values() for embed in embeds}
+    never = sorted(s.display_path for s in project.snippets() if s.name not in shown)
+    assert never == [], f"snippets not embedded in any page: {never}"
+
+
+def test_every_included_path_and_section_exists(project):
+    site = SiteState(project, runs_snippets=False)
+    site.prepare()
+    missing = []
+    for page, (embeds, others) in embeds_by_page(project).items():
+        for include in embeds + others:
+            problem = site.renderer._check_target(include.snippet, include.section)
+            if problem:
+                missing.append(f"{page.relative_to(project.root)}:{include.line}: {problem}")
+    assert missing == []
+
+
+def test_every_output_is_fresh(project):
+    stale = [f"{s.snippet.display_path}: {s.reason}" for s in freshness.check_all(project.snippets()) if not s.is_fresh]
+    assert stale == [], "run `make outputs`: " + "; ".join(stale)
+    assert project.orphaned_outputs() == []
+
+
+def test_every_value_bound_into_prose_or_math_exists(project):
+    site = SiteState(project, runs_snippets=False)
+    site.prepare()
+    problems = []
+    for page in pages(project):
+        _, page_problems = site.render_page(page.read_text(encoding="utf-8"))
+        problems += [f"{page.relative_to(project.root)}:{p.line}: {p.message}" for p in page_problems]
+    assert problems == []
+
+
+def test_check_command_agrees(repo):
+    result = run_script(repo, "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_strict_build_passes(repo, tmp_path):
+    result = mkdocs_build(repo, "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "site" / "index.html").exists()
+
+
+def test_strict_build_fails_on_a_stale_output_naming_the_snippet(scratch_site):
+    name = scratch_site.root / "snippets"
+    snippet = sorted(name.glob("*/*.py"))[0]
+    snippet.write_text(snippet.read_text() + "\nprint('an extra line')\n")
+    result = mkdocs_build(scratch_site.root)
+    assert result.returncode != 0
+    rel = snippet.relative_to(scratch_site.root).as_posix()
+    assert f"{rel}: output is stale (source changed); run `make outputs`" in result.stderr
+
+
+def test_strict_build_fails_on_bad_includes_and_values_naming_page_and_line(scratch_site):
+    page = scratch_site.root / "docs" / "index.md"
+    lines = page.read_text().splitlines()
+    n = len(lines)
+    lines += ["", '```python', '--8<-- "nowhere/missing.py"', '```', "", "A value {{ run: nowhere/missing.py loss | .4f }}.", ""]
+    page.write_text("\n".join(lines))
+    result = mkdocs_build(scratch_site.root)
+    assert result.returncode != 0
+    assert f"docs/index.md:{n + 3}: includes 'nowhere/missing.py', which does not exist under snippets/" in result.stderr
+    assert f"docs/index.md:{n + 6}: {{{{ run: nowhere/missing.py loss }}}}" in result.stderr
+
+
+def test_warm_build_runs_no_snippet(scratch_site):
+    before = scratch_site.outputs_snapshot()
+    result = mkdocs_build(scratch_site.root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "running snippets/" not in result.stderr
+    assert scratch_site.outputs_snapshot() == before
