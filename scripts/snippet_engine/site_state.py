@@ -55,6 +55,9 @@ class SiteState:
                 else:
                     self.failures.pop(outcome.snippet.name, None)
             states = freshness.check_all(snippets)
+        for state in states:
+            if state.is_fresh:  # e.g. an edit reverted: the failure is history
+                self.failures.pop(state.snippet.name, None)
         self.states = {}
         for state in states:
             name = state.snippet.name

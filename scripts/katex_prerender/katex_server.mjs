@@ -1,0 +1,94 @@
+// Long-running KaTeX renderer for the MkDocs build.
+//
+// One process serves a whole build: it reads newline-delimited JSON requests
+// on stdin and answers each with exactly one JSON line on stdout, in order.
+//
+//   {"id": 1, "tex": "\\frac{a}{b}", "display": false}
+//     -> {"id": 1, "html": "<span class=\"katex\">..."}
+//     -> {"id": 1, "error": "KaTeX parse error: ..."}
+//
+//   {"id": 2, "batch": [{"tex": "...", "display": true}, ...]}
+//     -> {"id": 2, "results": [{"html": "..."} | {"error": "..."}, ...]}
+//
+// On start it prints {"ready": true, "katex": "<version>"} so the caller
+// knows KaTeX was found. It exits when stdin closes.
+//
+// `katex` is resolved like any import, i.e. from the node_modules folder of
+// the repository this file lives in (installed by `npm ci`).
+
+import { createInterface } from "node:readline";
+
+let katex;
+try {
+  katex = (await import("katex")).default;
+} catch (err) {
+  process.stdout.write(
+    JSON.stringify({
+      ready: false,
+      error:
+        "cannot load the 'katex' package (" +
+        (err && err.message ? err.message.split("\n")[0] : String(err)) +
+        "); run `npm ci` (or `make`) in the repository root",
+    }) + "\n",
+  );
+  process.exit(3);
+}
+
+// The options are fixed here, not taken from requests: every formula on the
+// site is rendered the same way, and a formula KaTeX merely warns about is an
+// error.
+const OPTIONS = Object.freeze({
+  throwOnError: true,
+  strict: "error",
+  output: "htmlAndMathml",
+  trust: false,
+});
+
+function renderOne(tex, display) {
+  if (typeof tex !== "string") {
+    return { error: "request has no string 'tex'" };
+  }
+  try {
+    return {
+      html: katex.renderToString(tex, { ...OPTIONS, displayMode: Boolean(display) }),
+    };
+  } catch (err) {
+    // ParseError.message is "KaTeX parse error: ..."; anything else (a bug in
+    // KaTeX, say) is reported the same way rather than killing the server.
+    return { error: err && err.message ? err.message : String(err) };
+  }
+}
+
+function answer(line) {
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch (err) {
+    return { id: null, error: "request is not JSON: " + err.message };
+  }
+  if (req === null || typeof req !== "object") {
+    return { id: null, error: "request is not a JSON object" };
+  }
+  const id = req.id === undefined ? null : req.id;
+  if (Array.isArray(req.batch)) {
+    return {
+      id,
+      results: req.batch.map((item) =>
+        item && typeof item === "object"
+          ? renderOne(item.tex, item.display)
+          : { error: "batch item is not a JSON object" },
+      ),
+    };
+  }
+  return { id, ...renderOne(req.tex, req.display) };
+}
+
+process.stdout.write(JSON.stringify({ ready: true, katex: katex.version }) + "\n");
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+lines.on("line", (line) => {
+  if (line.trim() === "") return;
+  process.stdout.write(JSON.stringify(answer(line)) + "\n");
+});
+// When stdin closes nothing is left to wait for and Node exits by itself,
+// after flushing stdout.

@@ -1,0 +1,326 @@
+"""Render TeX to HTML with KaTeX, through one long-running Node process.
+
+Starting Node and loading KaTeX costs far more than rendering a formula, so a
+:class:`KatexRenderer` starts ``katex_server.mjs`` once, on first use, and
+sends every formula of the build to it over a pipe (newline-delimited JSON;
+the protocol is described at the top of that script).
+
+    with KatexRenderer() as katex:
+        html = katex.render(r"\\frac{a}{b}", display=True)
+        many = katex.render_many([("x", False), ("y^2", True)])
+
+Identical ``(tex, display)`` requests are answered from a cache, errors
+included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Iterable, Sequence
+
+__all__ = [
+    "KatexError",
+    "KatexSetupError",
+    "KatexRenderer",
+    "REPO_ROOT",
+    "SERVER_SCRIPT",
+    "katex_package_dir",
+]
+
+HERE = Path(__file__).resolve().parent
+#: The repository root: scripts/katex_prerender/ is two levels below it.
+REPO_ROOT = HERE.parent.parent
+SERVER_SCRIPT = HERE / "katex_server.mjs"
+
+_SETUP_HINT = "run `make` (or `npm ci`) in the repository root"
+
+
+class KatexError(ValueError):
+    """KaTeX refused a formula. ``str(err)`` is KaTeX's own message."""
+
+    def __init__(self, message: str, tex: str = "", display: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.tex = tex
+        self.display = display
+
+
+class KatexSetupError(RuntimeError):
+    """Node, KaTeX or the renderer process is missing or broken."""
+
+
+def katex_package_dir(root: Path | str | None = None) -> Path:
+    """``node_modules/katex`` of the repository; raise if it is not installed."""
+    root = Path(root) if root is not None else REPO_ROOT
+    pkg = root / "node_modules" / "katex"
+    if not (pkg / "package.json").is_file():
+        raise KatexSetupError(f"KaTeX is not installed: {pkg} is missing; {_SETUP_HINT}.")
+    return pkg
+
+
+def _find_node(node: str | None) -> str:
+    candidate = node or os.environ.get("KATEX_PRERENDER_NODE") or "node"
+    found = shutil.which(candidate)
+    if found is None:
+        raise KatexSetupError(
+            f"Node.js ({candidate!r}) was not found on PATH; KaTeX formulas are rendered "
+            f"at build time by Node. Install Node.js 20 or newer, then {_SETUP_HINT}."
+        )
+    return found
+
+
+class KatexRenderer:
+    """Renders TeX with KaTeX in one Node process, started lazily.
+
+    ``timeout`` bounds the wait for any single answer (seconds); a stuck or
+    dead process raises :class:`KatexSetupError` and is restarted on the next
+    request.
+    """
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        *,
+        node: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.root = Path(root) if root is not None else REPO_ROOT
+        self._node = node
+        self.timeout = timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lines: queue.Queue[bytes] = queue.Queue()
+        self._stderr_tail: deque[str] = deque(maxlen=40)
+        self._lock = threading.RLock()
+        self._next_id = 0
+        self._cache: dict[tuple[str, bool], str | KatexError] = {}
+        #: How many Node processes this renderer has started (1 in a healthy build).
+        self.starts = 0
+        #: KaTeX's version, known once the process has started.
+        self.katex_version: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running Node process, or None if none runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+    def start(self) -> None:
+        """Start the Node process now (normally it starts on the first render)."""
+        with self._lock:
+            if self.running:
+                return
+            self._discard_process()
+            katex_package_dir(self.root)
+            node = _find_node(self._node)
+            self._lines = queue.Queue()
+            self._stderr_tail.clear()
+            try:
+                proc = subprocess.Popen(
+                    [node, str(SERVER_SCRIPT)],
+                    cwd=str(self.root),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            except OSError as err:
+                raise KatexSetupError(f"cannot start Node ({node}): {err}") from err
+            self._proc = proc
+            self.starts += 1
+            threading.Thread(
+                target=self._pump_stdout, args=(proc, self._lines), daemon=True,
+                name="katex-stdout",
+            ).start()
+            threading.Thread(
+                target=self._pump_stderr, args=(proc,), daemon=True, name="katex-stderr",
+            ).start()
+            hello = self._read_line()
+            if not hello.get("ready"):
+                self._discard_process()
+                raise KatexSetupError(
+                    f"the KaTeX renderer did not start: {hello.get('error', hello)}"
+                )
+            self.katex_version = hello.get("katex")
+
+    def close(self) -> None:
+        """Stop the Node process (if any). The renderer can be used again later."""
+        with self._lock:
+            self._discard_process()
+
+    def __enter__(self) -> "KatexRenderer":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # a safety net; close() is the real interface
+        try:
+            self._discard_process()
+        except Exception:
+            pass
+
+    def _discard_process(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()  # Node exits by itself when stdin closes
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        finally:
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+
+    @staticmethod
+    def _pump_stdout(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(b"")  # end of output: the process is gone
+
+    def _pump_stderr(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self._stderr_tail.append(line.decode("utf-8", "replace").rstrip("\n"))
+
+    # -- protocol ----------------------------------------------------------
+
+    def _read_line(self) -> dict:
+        try:
+            raw = self._lines.get(timeout=self.timeout)
+        except queue.Empty:
+            self._discard_process()
+            raise KatexSetupError(
+                f"the KaTeX renderer gave no answer within {self.timeout:g} s"
+            ) from None
+        if not raw:
+            proc = self._proc
+            code = proc.wait() if proc is not None else None
+            self._discard_process()
+            detail = "\n".join(self._stderr_tail).strip()
+            raise KatexSetupError(
+                f"the KaTeX renderer (Node) exited unexpectedly (exit status {code})"
+                + (f":\n{detail}" if detail else "")
+            )
+        try:
+            return json.loads(raw)
+        except ValueError as err:
+            self._discard_process()
+            raise KatexSetupError(f"the KaTeX renderer sent a bad answer {raw[:200]!r}") from err
+
+    def _request(self, payload: dict) -> dict:
+        """Send one request line and return its answer (starting Node if needed)."""
+        self.start()
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None
+        self._next_id += 1
+        payload = {"id": self._next_id, **payload}
+        data = (json.dumps(payload) + "\n").encode("utf-8")
+        try:
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        except OSError:
+            # The process died; _read_line reports how (its stderr).
+            pass
+        reply = self._read_line()
+        if reply.get("id") != payload["id"]:
+            self._discard_process()
+            raise KatexSetupError(
+                f"the KaTeX renderer answered request {reply.get('id')!r} "
+                f"instead of {payload['id']!r}: {reply.get('error', '')}"
+            )
+        return reply
+
+    # -- rendering ---------------------------------------------------------
+
+    def render(self, tex: str, display: bool = False) -> str:
+        """KaTeX HTML (+MathML) for ``tex``; raise :class:`KatexError` if KaTeX refuses it."""
+        result = self.render_many([(tex, display)])[0]
+        if isinstance(result, KatexError):
+            # A fresh exception each time: the cached one must not collect tracebacks.
+            raise KatexError(result.message, result.tex, result.display)
+        return result
+
+    def render_many(
+        self, formulas: Iterable[tuple[str, bool]]
+    ) -> list[str | KatexError]:
+        """Render many formulas in one round trip.
+
+        Returns, in order, the HTML of each formula or the :class:`KatexError`
+        it raised (returned, not raised, so one bad formula does not hide the
+        others).
+        """
+        keys = [(str(tex), bool(display)) for tex, display in formulas]
+        with self._lock:
+            missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+            if missing:
+                reply = self._request(
+                    {"batch": [{"tex": tex, "display": display} for tex, display in missing]}
+                )
+                results = reply.get("results")
+                if not isinstance(results, list) or len(results) != len(missing):
+                    self._discard_process()
+                    raise KatexSetupError(
+                        f"the KaTeX renderer sent a malformed batch answer: {reply.get('error', '')}"
+                    )
+                for (tex, display), res in zip(missing, results):
+                    if isinstance(res, dict) and isinstance(res.get("html"), str):
+                        self._cache[(tex, display)] = res["html"]
+                    else:
+                        message = res.get("error") if isinstance(res, dict) else None
+                        self._cache[(tex, display)] = KatexError(
+                            str(message or "unknown KaTeX error"), tex, display
+                        )
+            return [self._cache[k] for k in keys]
+
+    def render_one_request(self, tex: str, display: bool = False) -> str:
+        """Render through the single-formula message, bypassing the cache.
+
+        Mostly for tests of the protocol; :meth:`render` is the normal interface.
+        """
+        with self._lock:
+            reply = self._request({"tex": tex, "display": bool(display)})
+        if "html" in reply:
+            return reply["html"]
+        raise KatexError(str(reply.get("error", "unknown KaTeX error")), tex, display)
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    @property
+    def cache_size(self) -> int:
+        """How many distinct (tex, display) results are cached."""
+        return len(self._cache)
+
+    @property
+    def requests(self) -> int:
+        """How many requests (a batch counts once) were sent to Node so far."""
+        return self._next_id
+
+
+def render_all(
+    formulas: Sequence[tuple[str, bool]], root: Path | str | None = None
+) -> list[str | KatexError]:
+    """One-shot helper: start Node, render ``formulas``, stop Node."""
+    with KatexRenderer(root) as katex:
+        return katex.render_many(formulas)

@@ -1,0 +1,89 @@
+"""`mkdocs serve`: saving a snippet re-runs it alone; a failure shows on the page and the server stays up."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import MKDOCS
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, root: Path):
+        self.port = free_port()
+        self.log = root / "serve.log"
+        self.process = subprocess.Popen(
+            [MKDOCS, "serve", "--dev-addr", f"127.0.0.1:{self.port}"],
+            cwd=root, stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+            return response.read().decode()
+
+    def wait_for(self, path: str, predicate, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "mkdocs serve died:\n" + self.log.read_text()[-3000:]
+            try:
+                last = self.get(path)
+                if predicate(last):
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"timed out waiting on {path}; page starts {last[:300]!r}; log:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def server(scratch_site):
+    server = Server(scratch_site.root)
+    yield server
+    server.stop()
+
+
+def test_serve_reruns_a_saved_snippet_shows_failures_and_stays_up(server, scratch_site):
+    page = "/cross-entropy/"
+    html = server.wait_for(page, lambda text: "snippet-output" in text)
+    assert "This snippet failed" not in html
+    snippet = scratch_site.root / "snippets" / "cross_entropy" / "worked_example.py"
+    good = snippet.read_text()
+    log_size = server.log.stat().st_size
+
+    snippet.write_text("raise RuntimeError('deliberately broken while editing')\n" + good)
+    html = server.wait_for(page, lambda text: "deliberately broken while editing" in text)
+    assert "This snippet failed when it last ran" in html
+    assert "snippet-output--stale" in html  # the last good output is still shown, marked stale
+    assert server.process.poll() is None
+    log = server.log.read_text()[log_size:]
+    assert "running snippets/cross_entropy/worked_example.py (source changed)" in log
+    assert log.count("] running snippets/") == 1  # that snippet alone
+
+    snippet.write_text(good)
+    server.wait_for(page, lambda text: "This snippet failed" not in text and "snippet-output--stale" not in text)
+
+    # Saving prose rebuilds the page but runs nothing.
+    log_size = server.log.stat().st_size
+    prose = scratch_site.root / "docs" / "index.md"
+    prose.write_text(prose.read_text() + "\nAn edit to prose.\n")
+    server.wait_for("/", lambda text: "An edit to prose." in text)
+    assert "running snippets/" not in server.log.read_text()[log_size:]
