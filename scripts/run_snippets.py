@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snippet_engine import freshness  # noqa: E402
+from snippet_engine import freshness, notebooks  # noqa: E402
 from snippet_engine.layout import Project  # noqa: E402
 
 
@@ -37,12 +37,16 @@ def check(project: Project, selection) -> int:
     snippets = selection if selection is not None else project.snippets()
     stale = [state for state in freshness.check_all(snippets) if not state.is_fresh]
     orphans = project.orphaned_outputs() if selection is None else []
+    stale_notebooks = notebooks.stale_notebooks(project) if selection is None else []
     for state in stale:
         print(f"{state.snippet.display_path}: stale output ({state.reason})")
     for orphan in orphans:
         print(f"{orphan.relative_to(project.root)}: output of a snippet that no longer exists")
-    if stale or orphans:
-        print(f"{len(stale) + len(orphans)} of {len(snippets)} outputs need `make outputs`", file=sys.stderr)
+    for path, reason in stale_notebooks:
+        print(f"{path.relative_to(project.root)}: stale notebook ({reason})")
+    problems = len(stale) + len(orphans) + len(stale_notebooks)
+    if problems:
+        print(f"{problems} generated file(s) need `make outputs`", file=sys.stderr)
         return 1
     print(f"all {len(snippets)} outputs are current")
     return 0
@@ -69,13 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in summary.outcomes:
         if outcome.status == "ran":
             print(f"ran     {outcome.snippet.display_path} ({outcome.reason}, {outcome.seconds:.2f} s)")
+    written, notebook_errors = notebooks.write_notebooks(project)
+    for path in written:
+        print(f"wrote   {path.relative_to(project.root)}")
     failed = summary.failed
     if failed:
         print(f"\n{len(failed)} snippet(s) failed; their previous outputs were kept:", file=sys.stderr)
         for outcome in failed:
             print(outcome.error, file=sys.stderr)
+    for error in notebook_errors:
+        print(error, file=sys.stderr)
     print(summary.line())
-    return 1 if failed else 0
+    return 1 if failed or notebook_errors else 0
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ class OutputRecord:
     environment: dict[str, str]  # torch, python, platform, device
     generated: str  # UTC date and time of the run
     seconds: float
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Source regions in order (section bodies and the code between them) with what each printed;
+    # notebook cells are made from these, so the notebook shows what the page shows.
+    chunks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -46,6 +48,7 @@ class OutputRecord:
             "seconds": round(self.seconds, 4),
             "values": self.values,
             "sections": self.sections,
+            "chunks": self.chunks,
             "stdout": self.stdout,
         }
         body["record_sha256"] = content_hash(body)
@@ -63,6 +66,7 @@ class OutputRecord:
             environment=data["environment"],
             generated=data["generated"],
             seconds=data["seconds"],
+            chunks=data["chunks"],
         )
 
 

@@ -180,7 +180,7 @@ class SnippetRunner:
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
                     return Outcome(snippet, "failed", reason, error)
-            self._store(snippet, source, first)
+            self._store(snippet, source, text, source_plan, first)
             return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0))
 
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(prepared))) as executor:
@@ -189,7 +189,7 @@ class SnippetRunner:
         self._learn_preload(imported)
         return outcomes
 
-    def _store(self, snippet: Snippet, source: bytes, result: dict) -> None:
+    def _store(self, snippet: Snippet, source: bytes, text: str, source_plan, result: dict) -> None:
         root = self.project.root
         dependencies = {}
         for path in result.get("reads", []):
@@ -197,12 +197,15 @@ class SnippetRunner:
                 digest = sha256_file(Path(path))
                 if digest is not None:
                     dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
+        chunks = source_plan.chunks(text, result["statement_stdout"])
+        sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
         record = OutputRecord(
             snippet=snippet.name,
             # The hash of the bytes that actually ran, even if the file changed meanwhile.
             source_sha256=sha256_bytes(source),
             stdout=result["stdout"],
-            sections=result["sections"],
+            sections=sections,
+            chunks=chunks,
             values=result["values"],
             dependencies=dependencies,
             environment={

@@ -32,6 +32,18 @@ class Section:
     end_line: int  # line of the end marker
 
 
+@dataclass(frozen=True)
+class Region:
+    """A run of source lines that is one unit on a page and one notebook cell.
+
+    Either a section's body (between its markers) or the code between sections.
+    """
+
+    section: str | None
+    first_line: int
+    last_line: int
+
+
 @dataclass
 class SourcePlan:
     sections: list[Section] = field(default_factory=list)
@@ -41,6 +53,33 @@ class SourcePlan:
 
     def section_names(self) -> list[str]:
         return [s.name for s in self.sections]
+
+    def regions(self, line_count: int) -> list[Region]:
+        regions, line = [], 1
+        for section in sorted(self.sections, key=lambda s: s.start_line):
+            if section.start_line > line:
+                regions.append(Region(None, line, section.start_line - 1))
+            regions.append(Region(section.name, section.start_line + 1, section.end_line - 1))
+            line = section.end_line + 1
+        if line <= line_count:
+            regions.append(Region(None, line, line_count))
+        return regions
+
+    def chunks(self, source: str, statement_stdout: list[str]) -> list[dict]:
+        """Each region that holds code, with its lines and what its statements printed."""
+        lines = source.splitlines()
+        chunks = []
+        for region in self.regions(len(lines)):
+            printed = [
+                text
+                for (first, _last, _owner), text in zip(self.statements, statement_stdout)
+                if region.first_line <= first <= region.last_line
+            ]
+            has_code = any(region.first_line <= first <= region.last_line for first, _l, _o in self.statements)
+            if region.section is None and not has_code:
+                continue
+            chunks.append({"section": region.section, "first_line": region.first_line, "last_line": region.last_line, "stdout": "".join(printed)})
+        return chunks
 
 
 def find_sections(source: str, display_path: str) -> list[Section]:

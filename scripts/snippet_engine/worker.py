@@ -126,11 +126,8 @@ def run_job(job: dict, protocol_fds: list[int]) -> dict:
         result.update(json.loads(raw_result))
         pieces = result.pop("pieces")
         result["stdout"] = stdout.decode("utf-8", "backslashreplace")
-        sections: dict[str, str] = {}
-        for owner, start, end in pieces:
-            if owner is not None:
-                sections[owner] = sections.get(owner, "") + stdout[start:end].decode("utf-8", "backslashreplace")
-        result["sections"] = sections
+        # What each top-level statement printed, in order: sections and notebook cells are built from it.
+        result["statement_stdout"] = [stdout[start:end].decode("utf-8", "backslashreplace") for _owner, start, end in pieces]
     return result
 
 

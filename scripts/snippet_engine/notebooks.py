@@ -1,0 +1,215 @@
+"""A Jupyter notebook for every article, made from the same run as the page's outputs.
+
+The notebook is not executed separately: its cells are the article's snippets
+(section bodies and the code between them, as recorded in each output record)
+and its outputs are the outputs those regions printed in the engine's run, so
+the notebook and the page cannot disagree.
+
+Order: cells follow the article.  When the article embeds a section, the
+snippet's regions up to and including that section are emitted (so set-up code
+outside sections runs first); what is left of each snippet (e.g. `VALUES`) is
+emitted at the end of the snippet's last use.  A Markdown cell carries each
+`##` heading under which code appears.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .layout import Project
+from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes
+from .page_markup import find_embeds
+
+NOTEBOOK_FOLDER = "notebooks"
+HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+class NotebookError(Exception):
+    pass
+
+
+@dataclass
+class Article:
+    page: Path  # docs/<name>.md
+
+    @property
+    def slug(self) -> str:
+        return self.page.stem
+
+    def notebook_path(self, project: Project) -> Path:
+        return project.docs_dir / NOTEBOOK_FOLDER / f"{self.slug}.ipynb"
+
+
+def articles(project: Project) -> list[Article]:
+    """English article pages that embed at least one snippet (translations share the notebook)."""
+    found = []
+    for page in sorted(project.docs_dir.rglob("*.md")):
+        if re.search(r"\.[a-z]{2}\.md$", page.name):
+            continue
+        embeds, _ = find_embeds(page.read_text(encoding="utf-8"))
+        if any(e.snippet.endswith(".py") for e in embeds):
+            found.append(Article(page))
+    return found
+
+
+def _headings_by_line(markdown: str) -> tuple[str, dict[int, str]]:
+    """The page title, and for each line the `##` heading it falls under."""
+    title, headings, current, in_fence = "", {}, "", None
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        fence = FENCE.match(line)
+        if in_fence is None and fence:
+            in_fence = fence.group(1)
+        elif in_fence is not None and line.strip().startswith(in_fence):
+            in_fence = None
+        elif in_fence is None and (match := HEADING.match(line)):
+            text = re.sub(r"\s*\{[^}]*\}\s*$", "", match.group(2))
+            if match.group(1) == "#" and not title:
+                title = text
+            elif match.group(1) == "##":
+                current = text
+        headings[number] = current
+    return title, headings
+
+
+def _cell_id(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+def _markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "id": _cell_id("md", text), "metadata": {}, "source": _lines(text)}
+
+
+def _lines(text: str) -> list[str]:
+    rows = text.splitlines(keepends=True)
+    return rows
+
+
+def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int) -> dict:
+    body = source_lines[chunk["first_line"] - 1 : chunk["last_line"]]
+    while body and not body[0].strip():
+        body.pop(0)
+    while body and not body[-1].strip():
+        body.pop()
+    code = "\n".join(body)
+    outputs = []
+    if chunk["stdout"]:
+        outputs.append({"name": "stdout", "output_type": "stream", "text": _lines(chunk["stdout"])})
+    label = f"{snippet}:{chunk['section']}" if chunk["section"] else f"{snippet}:{chunk['first_line']}"
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "id": _cell_id(label, code),
+        "metadata": {"snippet": label},
+        "outputs": outputs,
+        "source": _lines(code),
+    }
+
+
+def build_notebook(project: Project, article: Article) -> dict:
+    markdown = article.page.read_text(encoding="utf-8")
+    title, headings = _headings_by_line(markdown)
+    embeds, _ = find_embeds(markdown)
+    embeds = [e for e in embeds if e.snippet.endswith(".py")]
+    records: dict[str, OutputRecord] = {}
+    sources: dict[str, list[str]] = {}
+    for embed in embeds:
+        if embed.snippet in records:
+            continue
+        snippet = project.snippet(embed.snippet)
+        try:
+            record = read_record(snippet.output_path)
+            source = snippet.path.read_bytes()
+        except (FileNotFoundError, CorruptRecord) as error:
+            raise NotebookError(f"{snippet.display_path}: no usable output ({error}); run the snippets first") from None
+        if sha256_bytes(source) != record.source_sha256:
+            raise NotebookError(f"{snippet.display_path}: output is stale; run the snippets first")
+        records[embed.snippet] = record
+        sources[embed.snippet] = source.decode("utf-8").splitlines()
+
+    last_use = {e.snippet: i for i, e in enumerate(embeds)}
+    pending = {name: list(record.chunks) for name, record in records.items()}
+    environment = next(iter(records.values())).environment if records else {}
+    generated = max((r.generated for r in records.values()), default="")[:10]
+    cells = [_markdown_cell(
+        f"# {title or article.slug}\n\n"
+        f"The code of the article *{title or article.slug}*, cell by cell. The outputs stored here are the ones the "
+        f"site shows: they were produced by `scripts/run_snippets.py` with PyTorch {environment.get('torch', '?').split('+')[0]} "
+        f"(Python {environment.get('python', '?')}, {environment.get('device', 'CPU')}) on {generated}. "
+        f"Run all cells to reproduce them; numbers may differ in the last printed digit on other CPUs."
+    )]
+    heading_shown, count = None, 0
+    for index, embed in enumerate(embeds):
+        queue = pending[embed.snippet]
+        if embed.section is None:
+            take = len(queue)
+        else:
+            positions = [i for i, c in enumerate(queue) if c["section"] == embed.section]
+            take = positions[0] + 1 if positions else 0
+        if last_use[embed.snippet] == index:
+            take = len(queue)
+        chunks, pending[embed.snippet] = queue[:take], queue[take:]
+        if not chunks:
+            continue
+        heading = headings.get(embed.line, "")
+        if heading and heading != heading_shown:
+            cells.append(_markdown_cell(f"## {heading}"))
+            heading_shown = heading
+        for chunk in chunks:
+            count += 1
+            cells.append(_code_cell(embed.snippet, chunk, sources[embed.snippet], count))
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "generated_by": "scripts/run_snippets.py",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def notebook_text(notebook: dict) -> str:
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def stale_notebooks(project: Project) -> list[tuple[Path, str]]:
+    """Notebooks that are missing or differ from what the current outputs make."""
+    stale = []
+    for article in articles(project):
+        path = article.notebook_path(project)
+        try:
+            wanted = notebook_text(build_notebook(project, article))
+        except NotebookError as error:
+            stale.append((path, str(error)))
+            continue
+        if not path.exists():
+            stale.append((path, "missing"))
+        elif path.read_text(encoding="utf-8") != wanted:
+            stale.append((path, "differs from the article and its outputs"))
+    return stale
+
+
+def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
+    """Write every article's notebook whose content changed; returns (written, errors)."""
+    written, errors = [], []
+    for article in articles(project):
+        path = article.notebook_path(project)
+        try:
+            text = notebook_text(build_notebook(project, article))
+        except NotebookError as error:
+            errors.append(f"{path.relative_to(project.root)}: not written: {error}")
+            continue
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+        written.append(path)
+    return written, errors
