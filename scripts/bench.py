@@ -120,7 +120,134 @@ def bench_warm(runs: int) -> None:
         print(f"ratio: {a / b:.3f}x (target <= 1.10)")
 
 
-PARTS = {"cold": bench_cold, "warm": bench_warm}
+SYNTHETIC_SNIPPET = """\
+import torch
+
+torch.manual_seed({seed})
+# --8<-- [start:main]
+x = torch.randn(8, 5)
+target = torch.randint(0, 5, (8,))
+loss = torch.nn.functional.cross_entropy(x, target)
+print("loss", round(loss.item(), 4))
+# --8<-- [end:main]
+VALUES = {{"loss": loss.item()}}
+"""
+
+
+def make_synthetic_site(root: Path, pages: int, per_page: int) -> Path:
+    """`pages` articles of `per_page` snippets each, every one a small torch computation."""
+    (root / "docs").mkdir(parents=True)
+    nav = []
+    for p in range(pages):
+        article = f"article_{p:03d}"
+        folder = root / "snippets" / article
+        folder.mkdir(parents=True)
+        body = [f"# Article {p}", ""]
+        for k in range(per_page):
+            (folder / f"step_{k:02d}.py").write_text(SYNTHETIC_SNIPPET.format(seed=p * 1000 + k))
+            body += [f"## Step {k}", "", "```python", f'--8<-- "{article}/step_{k:02d}.py:main"', "```", "",
+                     f"The loss is {{{{ run: {article}/step_{k:02d}.py loss | .4f }}}}, and $\\ell = {{{{ run: {article}/step_{k:02d}.py loss | .3f }}}}$.", ""]
+        (root / "docs" / f"{article}.md").write_text("\n".join(body))
+        nav.append(f"  - {article}.md")
+    (root / "docs" / "index.md").write_text("# Synthetic\n")
+    config = [line for line in (REPO / "mkdocs.yml").read_text().splitlines()]
+    text = "\n".join(config)
+    text = text.replace("- scripts/", f"- {REPO}/scripts/")
+    text = re.sub(r"\nnav:\n(?:  .*\n|    .*\n)+", "\nnav:\n  - index.md\n" + "\n".join(nav) + "\n", text + "\n")
+    (root / "mkdocs.yml").write_text(text)
+    if (REPO / "node_modules").exists():
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+def peak_memory_of(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command; return (seconds, peak PSS in MiB of its whole process tree, result).
+
+    PSS (proportional set size) counts pages shared by forked children once,
+    so the figure is what the run really occupies, not RSS summed over children.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
+    peak = 0
+    output: dict[str, str] = {}
+
+    import threading
+
+    def drain():
+        output["stdout"], output["stderr"] = process.communicate()
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    while reader.is_alive():
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[3]) != process.pid:  # session id
+                    continue
+                with open(f"/proc/{entry}/smaps_rollup") as smaps:
+                    for line in smaps:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1])
+                            break
+            except (OSError, IndexError, ValueError):
+                continue
+        peak = max(peak, total)
+        reader.join(0.05)
+    elapsed = time.perf_counter() - started
+    result = subprocess.CompletedProcess(command, process.returncode, output.get("stdout", ""), output.get("stderr", ""))
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{result.stderr[-3000:]}")
+    return elapsed, peak / 1024, result
+
+
+def bench_scale(runs: int) -> None:
+    print("\n== C. Scale: a synthetic site of small torch snippets ==")
+    import_torch = best_of(runs, [PYTHON, "-c", "import torch"])
+    print(f"python -c 'import torch': {import_torch:.3f} s")
+    rows = {}
+    for pages in (5, 50):
+        n = pages * 10
+        with tempfile.TemporaryDirectory() as temp:
+            root = make_synthetic_site(Path(temp) / "site", pages, 10)
+            script = [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(root)]
+            cold = {}
+            for jobs in (1, 2):
+                cold[jobs], peak, result = peak_memory_of(script + ["--force", "--jobs", str(jobs)])
+                assert f"ran {n}," in result.stdout, result.stdout[-500:]
+                if jobs == 2:
+                    peak_jobs2 = peak
+                else:
+                    peak_jobs1 = peak
+            compute = sum(json.loads(s.output_path.read_text())["seconds"] for s in Project.at(root).snippets())
+            warm_seconds, warm = timed(script)
+            assert f"ran 0, reused {n}," in warm.stdout, warm.stdout[-500:]
+            one = Project.at(root).snippets()[n // 2]
+            one.path.write_text(one.path.read_text().replace("randn(8, 5)", "randn(8, 5) * 2"))
+            changed_seconds, changed = timed(script)
+            executed_one = changed.stdout.count("\nran     ") + changed.stdout.startswith("ran     ")
+            build = [MKDOCS, "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(Path(temp) / "out")]
+            timed(build)
+            build_seconds = min(timed(build)[0] for _ in range(runs))
+            rows[n] = dict(cold1=cold[1], cold2=cold[2], compute=compute, warm=warm_seconds, changed=changed_seconds, build=build_seconds, peak1=peak_jobs1, peak2=peak_jobs2)
+            overhead = (cold[1] - import_torch - compute) / n
+            print(f"\n{n} snippets ({pages} pages x 10):")
+            print(f"  cold --jobs 1: {cold[1]:7.2f} s   cold --jobs 2: {cold[2]:7.2f} s   speed-up {cold[1] / cold[2]:.2f}x (target >= 1.7x)")
+            print(f"  snippets' own compute: {compute:.2f} s; overhead per snippet beyond import+compute: {overhead * 1000:.1f} ms (target <= 50 ms)")
+            print(f"  warm, nothing changed: {warm_seconds:.3f} s, executed 0 (target: <= 0.5 s, no torch import)")
+            print(f"  one snippet changed:   {changed_seconds:.3f} s, executed {executed_one} (target: exactly 1)")
+            print(f"  mkdocs build, warm:    {build_seconds:.3f} s")
+            print(f"  peak memory (PSS of the whole run): --jobs 1 {peak_jobs1:.0f} MiB, --jobs 2 {peak_jobs2:.0f} MiB (target < 2048 MiB)")
+    small, large = rows[50], rows[500]
+    print("\ngrowth from 50 to 500 snippets (10x more; 10.0 is linear):")
+    for key, label in (("cold1", "cold --jobs 1"), ("cold2", "cold --jobs 2"), ("warm", "warm check"), ("changed", "one changed"), ("build", "mkdocs build"), ("peak2", "peak memory")):
+        print(f"  {label:14s} {small[key]:8.3f} -> {large[key]:8.3f}  x{large[key] / small[key]:.2f}")
+
+
+PARTS = {"cold": bench_cold, "warm": bench_warm, "scale": bench_scale}
 
 
 def main() -> None:

@@ -151,3 +151,18 @@ def test_parallel_jobs_produce_the_same_outputs(scratch):
     assert scratch.run("--jobs", "2").returncode == 0
     records = [json.loads(scratch.output(f"a/s{i}.py").read_text()) for i in range(4)]
     assert [r["values"]["total"] for r in records] == [1.5, 2.5, 3.5, 4.5]
+
+
+def test_the_engines_own_files_are_never_dependencies(scratch, repo):
+    # As in the real repository, the engine lives inside the project it runs.
+    import shutil
+    import subprocess
+
+    from conftest import PYTHON
+
+    shutil.copytree(repo / "scripts", scratch.root / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    # A warning whose stack level points above the snippet makes Python read the engine's source.
+    scratch.snippet("a/warns.py", "import warnings\nwarnings.warn('look up', stacklevel=2)\nprint('ok')\n")
+    result = subprocess.run([PYTHON, str(scratch.root / "scripts" / "run_snippets.py")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(scratch.output("a/warns.py").read_text())["dependencies"] == {}

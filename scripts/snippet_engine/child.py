@@ -44,6 +44,9 @@ def _install_audit_hook(repo_root: str, workdir: str, reads: set[str]) -> None:
     Audit hooks cannot be removed, which is what we want in a throwaway child.
     """
     ignored_roots = tuple(os.path.join(repo_root, name) for name in (".venv", "node_modules", ".git", "site"))
+    # The engine's own files are read too (e.g. a warning's stack lookup reads this module's
+    # source); they are not the snippet's inputs.
+    ignored_roots += (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
 
     def hook(event: str, args: tuple) -> None:
         if event == "open":
@@ -125,12 +128,15 @@ def _reseed_like_a_fresh_interpreter() -> None:
     import random
 
     random.seed()
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed()
+    numpy_random = sys.modules.get("numpy.random")  # seeded on import, so only if already imported
+    if numpy_random is not None:
+        numpy_random.seed()
     torch = sys.modules.get("torch")
     if torch is not None:
-        torch.seed()
+        # The CPU generator only: torch.seed() would also import and seed every
+        # accelerator backend (tens of ms). CUDA is never initialised in the
+        # worker, so a child that uses it seeds it afresh anyway.
+        torch.default_generator.seed()
 
 
 def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> dict:

@@ -1,0 +1,270 @@
+"""Browser tests: the real site, built once, served on 127.0.0.1 and driven by Debian's Chromium.
+
+* The site is built with ``mkdocs build --strict`` into a temporary folder
+  when the tests are collected, because the tests are parametrized over the
+  pages found in the build (every ``.html`` file but 404 and search).
+* It is served by a threaded ``http.server`` on 127.0.0.1 and a free port.
+* One Chromium for the session (``/usr/bin/chromium``: Playwright's own
+  browsers cannot be downloaded here); one context per test. Every request of
+  every context goes through a route that aborts, and records, any request
+  to a host other than 127.0.0.1.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .site_source import SitePage, discover_pages
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+SNIPPETS = REPO / "snippets"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOST = "127.0.0.1"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+#: The article the interaction tests drive, by its Markdown file under docs/.
+ARTICLE = "cross-entropy.md"
+
+
+# ---------------------------------------------------------------------------
+# The build: once per session, at collection time
+
+
+@dataclass
+class Build:
+    site_dir: Path
+    ok: bool
+    log: str
+    pages: list[SitePage] = field(default_factory=list)
+
+
+_build: Build | None = None
+
+
+def site_build() -> Build:
+    global _build
+    if _build is None:
+        site_dir = Path(tempfile.mkdtemp(prefix="browser-site-"))
+        try:
+            result = subprocess.run(
+                [MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
+                cwd=REPO, capture_output=True, text=True, timeout=600,
+                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            )
+            ok, log = result.returncode == 0, result.stdout + result.stderr
+        except (OSError, subprocess.TimeoutExpired) as error:
+            ok, log = False, f"{MKDOCS} build --strict could not run: {error}"
+        _build = Build(site_dir, ok, log)
+        if ok:
+            _build.pages = discover_pages(site_dir, DOCS)
+    return _build
+
+
+def pytest_generate_tests(metafunc):
+    """``site_page``: every built page. ``article_page``: the article's page in the default language."""
+    if "site_page" not in metafunc.fixturenames:
+        return
+    build = site_build()
+    # A failed build still yields one test, which fails with the build's log, instead of a collection error.
+    pages = build.pages or [None]
+    metafunc.parametrize("site_page", pages, ids=[p.test_id if p else "site-build" for p in pages], indirect=True)
+
+
+def pytest_unconfigure(config):
+    if _build is not None:
+        shutil.rmtree(_build.site_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Build:
+    build = site_build()
+    if not build.ok:
+        pytest.fail(f"mkdocs build --strict failed:\n{build.log[-4000:]}", pytrace=False)
+    if not build.pages:
+        pytest.fail(f"the build in {build.site_dir} has no HTML pages", pytrace=False)
+    return build
+
+
+@pytest.fixture
+def site_page(request, built_site) -> SitePage:
+    page = request.param
+    if page.source is None:
+        pytest.fail(f"{page.html_path}: no Markdown file under docs/ matches this page", pytrace=False)
+    return page
+
+
+def _page_by_source(build: Build, name: str, lang_suffix: bool) -> SitePage | None:
+    for page in build.pages:
+        if page.source is not None and page.source_name == name and (page.source.name != name) == lang_suffix:
+            return page
+    return None
+
+
+@pytest.fixture(scope="session")
+def article_page(built_site) -> SitePage:
+    page = _page_by_source(built_site, ARTICLE, lang_suffix=False)
+    if page is None:
+        pytest.fail(f"no page of the built site comes from docs/{ARTICLE}", pytrace=False)
+    return page
+
+
+@pytest.fixture(scope="session")
+def chinese_article_page(built_site) -> SitePage:
+    """The article's Chinese twin (from ``docs/cross-entropy.zh.md`` or ``docs/zh/...``); skipped while there is none."""
+    for page in built_site.pages:
+        if page.lang.lower().startswith("zh") and page.source is not None and page.source_name == ARTICLE \
+                and page.source != DOCS / ARTICLE:
+            return page
+    pytest.skip("no Chinese edition of the article in this build (docs/*.zh.md)")
+
+
+# ---------------------------------------------------------------------------
+# The server
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site) -> str:
+    handler = functools.partial(_QuietHandler, directory=str(built_site.site_dir))
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+# ---------------------------------------------------------------------------
+# The browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's chromium package. "
+            "`make test` installs it via scripts/install_chromium.sh (or run `bash scripts/install_chromium.sh`).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Traffic:
+    """What went wrong while a context was open."""
+
+    foreign: list[str] = field(default_factory=list)  #: requests to other hosts (aborted)
+    failed: list[str] = field(default_factory=list)  #: requestfailed, or HTTP status >= 400
+    console_errors: list[str] = field(default_factory=list)  #: console errors and uncaught exceptions
+
+    def problems(self) -> list[str]:
+        return (
+            [f"request to another host (aborted): {url}" for url in self.foreign]
+            + [f"failed request: {what}" for what in self.failed]
+            + [f"console error: {text}" for text in self.console_errors]
+        )
+
+    def watch(self, page) -> None:
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(
+            f"{message.text} ({message.location.get('url', '')}:{message.location.get('lineNumber', '')})"))
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("requestfailed", lambda request: self.failed.append(f"{request.url}: {request.failure}"))
+        page.on("response", lambda response: response.status >= 400 and self.failed.append(
+            f"{response.url}: HTTP {response.status}"))
+
+
+class Session:
+    """One browser context with its traffic log; opens pages that are watched from the start."""
+
+    def __init__(self, browser, base_url: str, **options):
+        self.base_url = base_url
+        self.traffic = Traffic()
+        self.context = browser.new_context(base_url=base_url, **options)
+        self.context.set_default_timeout(15_000)
+        self.context.route("**/*", self._route)
+        self.context.on("page", self.traffic.watch)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            route.continue_()
+        elif parts.hostname == LOCAL_HOST:
+            route.continue_()
+        else:
+            self.traffic.foreign.append(url)
+            route.abort("blockedbyclient")
+
+    def open(self, url_path: str, settle: bool = True):
+        """A new page at ``url_path``, loaded; with ``settle``, also after the network has gone quiet."""
+        page = self.context.new_page()
+        page.goto(url_path, wait_until="load")
+        if settle:
+            page.wait_for_load_state("networkidle")
+        return page
+
+    def assert_clean(self) -> None:
+        problems = self.traffic.problems()
+        assert problems == [], "\n".join(problems)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser, base_url):
+    """A fresh context: desktop size, light colour scheme, English locale."""
+    session = Session(browser, base_url, viewport=DESKTOP, color_scheme="light", locale="en-US")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def new_session(browser, base_url):
+    """Makes contexts with other options (phone size, dark scheme, clipboard permissions); closed after the test."""
+    made = []
+
+    def make(**options):
+        options.setdefault("viewport", DESKTOP)
+        options.setdefault("color_scheme", "light")
+        options.setdefault("locale", "en-US")
+        made.append(Session(browser, base_url, **options))
+        return made[-1]
+
+    yield make
+    for session in made:
+        session.close()

@@ -1,0 +1,258 @@
+"""What the browser tests expect, read from the Markdown sources and the built site.
+
+Nothing here asks the build or the snippet engine what a page should show:
+formulas and snippet embeds are counted in the page's Markdown by this
+module's own small scanner, and outputs are read from the committed JSON
+files. The browser then has to show exactly that.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+# ---------------------------------------------------------------------------
+# Pages of the built site and the Markdown file each one was made from
+
+#: Built files that are not pages of the site.
+NOT_PAGES = {"404.html", "search.html"}
+
+#: `name.zh.md`, `name.zh_TW.md`, `name.pt-BR.md`: mkdocs-static-i18n's suffix layout.
+_LANG_SUFFIX = re.compile(r"\.(?P<lang>[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)\.md$")
+_HTML_LANG = re.compile(r"<html[^>]*\slang=[\"']?(?P<lang>[^\"'\s>]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SitePage:
+    html_path: str  #: relative to the site folder, e.g. ``zh/cross-entropy/index.html``
+    url_path: str  #: what a browser asks for, e.g. ``/zh/cross-entropy/``
+    source: Path | None  #: the Markdown file the page was built from, if found
+    lang: str  #: the page's ``<html lang>``
+
+    @property
+    def test_id(self) -> str:
+        return self.url_path.strip("/") or "home"
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe name for the page, e.g. ``zh-cross-entropy``."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.test_id).strip("-")
+
+    @property
+    def source_name(self) -> str:
+        """The source's path under docs/ without any language suffix, e.g. ``cross-entropy.md``."""
+        if self.source is None:
+            return ""
+        return _LANG_SUFFIX.sub(".md", self.source.name)
+
+
+def languages_in(docs_dir: Path) -> set[str]:
+    """Languages that have translated pages: the ``xx`` of every ``docs/**/*.xx.md``."""
+    found = set()
+    for path in docs_dir.rglob("*.md"):
+        match = _LANG_SUFFIX.search(path.name)
+        if match:
+            found.add(match.group("lang"))
+    for child in docs_dir.iterdir():  # the folder layout: docs/zh/...
+        if child.is_dir() and re.fullmatch(r"[a-z]{2}(?:[_-][A-Za-z]{2,4})?", child.name):
+            found.add(child.name)
+    return found
+
+
+def _candidates(doc: list[str], lang: str | None) -> list[str]:
+    """Markdown paths under docs/ that could have produced the page ``doc`` (URL parts)."""
+    stems = [doc[:-1] + [doc[-1]], doc + ["index"], doc + ["README"]] if doc else [["index"], ["README"]]
+    names = []
+    for stem in stems:
+        if lang:
+            names.append("/".join(stem) + f".{lang}.md")
+            names.append("/".join([lang, *stem]) + ".md")
+        names.append("/".join(stem) + ".md")  # an untranslated page copied into the language
+    return names
+
+
+def source_for(html_path: str, docs_dir: Path, languages: set[str]) -> Path | None:
+    parts = list(PurePosixPath(html_path).parts)
+    lang = None
+    if len(parts) > 1 and parts[0] in languages:
+        lang, parts = parts[0], parts[1:]
+    if parts[-1] == "index.html":
+        doc = parts[:-1]
+    else:  # use_directory_urls: false
+        doc = parts[:-1] + [parts[-1][: -len(".html")]]
+    for name in _candidates(doc, lang):
+        path = docs_dir / name
+        if path.is_file():
+            return path
+    return None
+
+
+def discover_pages(site_dir: Path, docs_dir: Path) -> list[SitePage]:
+    """Every HTML page of the built site (not 404 or search), in a stable order."""
+    languages = languages_in(docs_dir)
+    pages = []
+    for path in sorted(site_dir.rglob("*.html")):
+        rel = path.relative_to(site_dir).as_posix()
+        if path.name in NOT_PAGES or rel.split("/")[0] in {"assets", "search"}:
+            continue
+        url = "/" + (rel[: -len("index.html")] if path.name == "index.html" else rel)
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+        match = _HTML_LANG.search(head)
+        pages.append(SitePage(rel, url, source_for(rel, docs_dir, languages), match.group("lang") if match else ""))
+    return pages
+
+
+# ---------------------------------------------------------------------------
+# Formulas in Markdown
+
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_BINDING = re.compile(r"\{\{\s*run:.*?\}\}", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SourceFormula:
+    line: int  #: 1-based, in the Markdown file
+    tex: str  #: between the delimiters, value bindings included
+    display: bool
+
+
+def _blank_fences(markdown: str) -> list[str]:
+    """The lines of ``markdown`` with every fenced code block (fences included) blanked."""
+    lines = markdown.split("\n")
+    out = []
+    i = 0
+    while i < len(lines):
+        opening = _FENCE_OPEN.match(lines[i])
+        if opening and not (opening.group("fence")[0] == "`" and "`" in opening.group("info")):
+            fence = opening.group("fence")
+            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            end = i + 1
+            while end < len(lines) and not closing.match(lines[end]):
+                end += 1
+            out.extend([""] * (min(end, len(lines) - 1) - i + 1))  # an unclosed fence runs to the end
+            i = end + 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return out[: len(lines)]
+
+
+def _blocks(lines: list[str]):
+    """Runs of non-blank lines (Markdown's inline content never crosses a blank line), with their first line number."""
+    start = None
+    for number, line in enumerate(lines + [""], start=1):
+        if line.strip():
+            if start is None:
+                start, block = number, []
+            block.append(line)
+        elif start is not None:
+            yield start, "\n".join(block)
+            start = None
+
+
+def _backtick_run(text: str, i: int) -> int:
+    j = i
+    while j < len(text) and text[j] == "`":
+        j += 1
+    return j - i
+
+
+def formulas_in_markdown(markdown: str) -> list[SourceFormula]:
+    """Every ``$...$`` and ``$$...$$`` formula of a Markdown page, in order.
+
+    Skipped: fenced code blocks (at any indentation, so also inside lists and
+    admonitions), inline code spans, HTML comments and backslash-escaped
+    characters (``\\$``). A value binding ``{{ run: ... }}`` is text here (the
+    build replaces it by a number), so nothing in it starts or ends a formula
+    or a code span. A ``$`` never closed within its paragraph is plain text.
+    """
+    bindings: list[str] = []
+
+    def hide_binding(match: re.Match) -> str:
+        bindings.append(match.group(0))
+        return f"{_HIDDEN[0]}{len(bindings) - 1}{_HIDDEN[1]}" + "\n" * match.group(0).count("\n")
+
+    text = "\n".join(_blank_fences(markdown))
+    text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    text = _BINDING.sub(hide_binding, text)
+    shown = lambda tex: re.sub(_HIDDEN_RE, lambda m: bindings[int(m.group(1))], tex)  # noqa: E731
+
+    found = []
+    for first_line, block in _blocks(text.split("\n")):
+        i = 0
+        while i < len(block):
+            char = block[i]
+            if char == "\\":
+                i += 2
+                continue
+            if char == "`":
+                run = _backtick_run(block, i)
+                close = re.compile(rf"(?<!`){'`' * run}(?!`)").search(block, i + run)
+                i = close.end() if close else i + run
+                continue
+            if char == "$":
+                delim = "$$" if block.startswith("$$", i) else "$"
+                j = i + len(delim)
+                while j < len(block) and not block.startswith(delim, j):
+                    j += 2 if block[j] == "\\" else 1
+                if j >= len(block):  # never closed: a literal dollar
+                    i += len(delim)
+                    continue
+                tex = block[i + len(delim) : j].strip()
+                if tex:
+                    line = first_line + block.count("\n", 0, i)
+                    found.append(SourceFormula(line, shown(tex), delim == "$$"))
+                i = j + len(delim)
+                continue
+            i += 1
+    return found
+
+
+_HIDDEN = ("\ue000", "\ue001")
+_HIDDEN_RE = re.compile("\ue000(\\d+)\ue001\n*")
+
+
+def tex_pattern(tex: str) -> re.Pattern:
+    """Matches the TeX that KaTeX got for a source formula: a binding is any value, whitespace is free."""
+    pieces = [re.sub(r"\s+", "", piece) for piece in _BINDING.split(tex)]
+    literal = [r"\s*".join(re.escape(ch) for ch in piece) for piece in pieces]
+    return re.compile(r"\s*" + r"\s*[-+\w.]+\s*".join(literal) + r"\s*")
+
+
+# ---------------------------------------------------------------------------
+# Snippet embeds and their committed outputs
+
+_INCLUDE_ONLY = re.compile(r"""^[ \t]*-+8<-+[ \t]+(["'])(?P<target>[^"']+)\1[ \t]*$""")
+
+
+def embeds_in_markdown(markdown: str) -> list[str]:
+    """Targets (``article/name.py`` or ``article/name.py:section``) of code fences that only include a snippet."""
+    lines = markdown.split("\n")
+    targets = []
+    i = 0
+    while i < len(lines):
+        opening = _FENCE_OPEN.match(lines[i])
+        if opening:
+            fence = opening.group("fence")
+            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            end = i + 1
+            while end < len(lines) and not closing.match(lines[end]):
+                end += 1
+            body = [line for line in lines[i + 1 : end] if line.strip()]
+            if len(body) == 1 and _INCLUDE_ONLY.match(body[0]):
+                targets.append(_INCLUDE_ONLY.match(body[0]).group("target"))
+            i = end + 1
+            continue
+        i += 1
+    return targets
+
+
+def committed_output(snippets_dir: Path, target: str) -> str:
+    """The committed text for ``article/name.py[:section]``: the whole stdout, or that section's."""
+    path, _, section = target.partition(".py")
+    section = section.removeprefix(":")
+    article, _, name = path.rpartition("/")
+    record = json.loads((snippets_dir / article / "outputs" / f"{name}.json").read_text(encoding="utf-8"))
+    return record["sections"][section] if section else record["stdout"]

@@ -1,0 +1,163 @@
+"""The article page, used as a reader would: copy code, switch to dark mode, search, switch language; screenshots."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, SNIPPETS
+
+pytestmark = pytest.mark.browser
+
+SEARCH_TIMEOUT_MS = 15_000
+
+
+def section_source(target: str) -> str:
+    """The code of ``article/name.py:section`` as pymdownx.snippets includes it: the lines between the markers."""
+    path, _, section = target.partition(":")
+    lines = (SNIPPETS / path).read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"# --8<-- [start:{section}]")
+    end = lines.index(f"# --8<-- [end:{section}]")
+    return "\n".join(line for line in lines[start + 1 : end] if not line.lstrip().startswith("# --8<-- ["))
+
+
+def test_copy_button_puts_the_code_on_the_clipboard(new_session, article_page):
+    session = new_session(permissions=["clipboard-read", "clipboard-write"])
+    page = session.open(article_page.url_path, settle=False)
+    code_block = page.locator("div.highlight:has(+ .snippet-output)").first
+    target = code_block.evaluate("el => el.nextElementSibling.dataset.snippet")
+    code = code_block.locator("pre > code").text_content().removesuffix("\n")
+
+    page.evaluate("navigator.clipboard.writeText('(clipboard not written yet)')")
+    code_block.hover()
+    code_block.get_by_role("button", name="Copy to clipboard").click()
+    expect(page.locator(".md-dialog")).to_contain_text("Copied")
+
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.rstrip("\n") == code, "the clipboard differs from the code block's text"
+    if ":" in target:  # the code shown is the snippet's own source
+        assert copied.rstrip("\n") == section_source(target)
+    session.assert_clean()
+
+
+def test_palette_toggle_switches_dark_mode_and_back(session, article_page):
+    page = session.open(article_page.url_path, settle=False)
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    background_light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+    page.locator("form[data-md-component=palette] label:visible").click()
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background_light
+
+    page.locator("form[data-md-component=palette] label:visible").click()
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    session.assert_clean()
+
+
+def search_as_a_person(page, query: str) -> None:
+    """Focus the search box the way a reader does and type ``query``.
+
+    ``keyboard.type`` presses a key per character, except for characters no
+    key produces (CJK): those are inserted as text, with no key events, so
+    Material would not notice them. A Space and a Backspace afterwards are
+    real key presses and leave the query as typed.
+    """
+    box = page.locator(".md-search__input")
+    if not box.is_visible():  # narrow screens: the magnifier in the header opens the search
+        page.locator(".md-header label[for=__search]").click()
+    box.click()
+    page.keyboard.type(query, delay=20)
+    page.keyboard.press("Space")
+    page.keyboard.press("Backspace")
+    expect(box).to_have_value(query)
+
+
+def wait_for_result(page, url_path: str) -> None:
+    """A search result links to ``url_path`` (any anchor or query)."""
+    try:
+        page.wait_for_function(
+            """path => [...document.querySelectorAll('.md-search-result__list a[href]')]
+                         .some(a => new URL(a.href).pathname === path)""",
+            arg=url_path,
+            timeout=SEARCH_TIMEOUT_MS,
+        )
+    except Exception:
+        listed = page.locator(".md-search-result").inner_text()
+        pytest.fail(f"no search result links to {url_path}; the result pane says:\n{listed}", pytrace=False)
+
+
+def open_result(page, url_path: str) -> None:
+    links = page.locator(".md-search-result__list a[href]")
+    for i in range(links.count()):
+        if urlsplit(links.nth(i).evaluate("a => a.href")).path == url_path:
+            links.nth(i).click()
+            page.wait_for_url(lambda url: urlsplit(url).path == url_path)
+            return
+    pytest.fail(f"no search result links to {url_path}")
+
+
+def test_search_finds_the_article(session, article_page):
+    page = session.open("/", settle=False)
+    search_as_a_person(page, "cross entropy")
+    wait_for_result(page, article_page.url_path)
+    open_result(page, article_page.url_path)
+    expect(page.locator("h1")).to_contain_text("CrossEntropyLoss")
+    session.assert_clean()
+
+
+def test_search_in_chinese_finds_the_chinese_article(new_session, chinese_article_page):
+    session = new_session(locale="zh-CN")
+    lang_root = "/" + chinese_article_page.url_path.strip("/").split("/")[0] + "/"
+    page = session.open(lang_root, settle=False)
+    search_as_a_person(page, "交叉熵")
+    wait_for_result(page, chinese_article_page.url_path)
+    open_result(page, chinese_article_page.url_path)
+    assert page.evaluate("document.documentElement.lang").lower().startswith("zh")
+    session.assert_clean()
+
+
+def switch_language(page, hreflang: str) -> None:
+    """Open the header's language menu as a reader does (hover, it unfolds) and pick ``hreflang``."""
+    menu = page.locator(".md-header .md-select")
+    menu.hover()
+    link = menu.locator(f"a.md-select__link[hreflang='{hreflang}']")
+    expect(link).to_be_visible()
+    link.click()
+
+
+def test_language_switcher_goes_to_the_twin_page_and_back(session, article_page, chinese_article_page):
+    page = session.open(article_page.url_path, settle=False)
+    zh = chinese_article_page.lang
+    switch_language(page, zh)
+    page.wait_for_url(lambda url: urlsplit(url).path == chinese_article_page.url_path)
+    expect(page.locator("html")).to_have_attribute("lang", zh)
+
+    switch_language(page, article_page.lang)
+    page.wait_for_url(lambda url: urlsplit(url).path == article_page.url_path)
+    expect(page.locator("html")).to_have_attribute("lang", article_page.lang)
+    session.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_screenshot(new_session, article_page, scheme, device):
+    """Full-page screenshots into test-artifacts/screenshots/, for people to look at."""
+    phone = device == "phone"
+    session = new_session(
+        viewport=PHONE if phone else DESKTOP,
+        color_scheme=scheme,
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+    )
+    page = session.open(article_page.url_path)
+    # The palette follows the reader's system setting.
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate" if scheme == "dark" else "default")
+    page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{article_page.slug}-{scheme}-{device}.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    assert path.stat().st_size > 10_000
+    session.assert_clean()
