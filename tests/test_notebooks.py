@@ -1,0 +1,111 @@
+"""Every article has a notebook made from the same run: same code, same outputs, and it runs."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import REPO
+from numeric_text import compare
+from snippet_engine import notebooks
+from snippet_engine.layout import Project
+from snippet_engine.page_markup import find_embeds
+
+PROJECT = Project.at(REPO)
+ARTICLES = notebooks.articles(PROJECT)
+SECTION_MARKER = re.compile(r"^\s*#\s*-+8<-+\s*\[")
+
+
+def load(article) -> nbformat.NotebookNode:
+    return nbformat.read(article.notebook_path(PROJECT), as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def stdout_of(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def test_every_article_has_its_notebook():
+    assert [a.slug for a in ARTICLES] == ["cross-entropy"]
+    for article in ARTICLES:
+        path = article.notebook_path(PROJECT)
+        assert path.is_file(), f"{path} is missing: run `make outputs`"
+        nbformat.validate(load(article))
+
+
+def test_notebooks_are_current():
+    assert notebooks.stale_notebooks(PROJECT) == []
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_code_cells_are_exactly_the_articles_snippets(article):
+    nb = load(article)
+    embeds, _ = find_embeds(article.page.read_text())
+    by_snippet: dict[str, list[str]] = {}
+    for cell in code_cells(nb):
+        by_snippet.setdefault(cell.metadata["snippet"].split(":")[0], []).append(cell.source)
+    assert list(by_snippet) == list(dict.fromkeys(e.snippet for e in embeds)), "cells follow the article's order of snippets"
+    for name, cells in by_snippet.items():
+        source = (PROJECT.snippets_dir / name).read_text()
+        # Every line of code in the snippet, markers aside, is in exactly one cell, in order.
+        expected = [line for line in source.splitlines() if line.strip() and not SECTION_MARKER.match(line)]
+        actual = [line for cell in cells for line in cell.splitlines() if line.strip()]
+        assert actual == expected, name
+    for embed in embeds:
+        if embed.section:
+            label = f"{embed.snippet}:{embed.section}"
+            assert any(c.metadata["snippet"] == label for c in code_cells(nb)), f"no cell for {label}"
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_stored_outputs_equal_the_pages_outputs(article):
+    nb = load(article)
+    for cell in code_cells(nb):
+        name, _, part = cell.metadata["snippet"].partition(":")
+        record = json.loads(PROJECT.snippet(name).output_path.read_text())
+        if part.isdigit():
+            chunk = next(c for c in record["chunks"] if c["section"] is None and c["first_line"] == int(part))
+            assert stdout_of(cell) == chunk["stdout"], cell.metadata["snippet"]
+        else:
+            assert stdout_of(cell) == record["sections"][part], cell.metadata["snippet"]
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and "PyTorch 2." in first.source
+    assert any(c.cell_type == "markdown" and c.source.startswith("## ") for c in nb.cells)
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_running_the_notebook_fresh_reproduces_its_outputs(article, tmp_path):
+    stored = load(article)
+    fresh = copy.deepcopy(stored)
+    for cell in code_cells(fresh):
+        cell.outputs = []
+    NotebookClient(fresh, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for before, after in zip(code_cells(stored), code_cells(fresh)):
+        label = before.metadata["snippet"]
+        extra = [o.output_type for o in after.outputs if o.output_type != "stream"]
+        assert extra == [], f"{label}: the notebook shows {extra} that the page does not (end the cell with a statement, not a bare expression)"
+        assert [o.name for o in after.outputs] in ([], ["stdout"]), f"{label}: wrote to stderr"
+        problems = compare(stdout_of(before), stdout_of(after))
+        assert problems == [], f"{label}: " + "; ".join(problems)
+
+
+def test_a_changed_article_makes_its_notebook_stale(tmp_path):
+    for folder in ("docs", "snippets"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    project = Project.at(tmp_path)
+    page = tmp_path / "docs" / "cross-entropy.md"
+    page.write_text(page.read_text().replace("## Softmax", "## Softmax, renamed", 1))
+    stale = notebooks.stale_notebooks(project)
+    assert [(p.name, why) for p, why in stale] == [("cross-entropy.ipynb", "differs from the article and its outputs")]
+    written, errors = notebooks.write_notebooks(project)
+    assert errors == [] and [p.name for p in written] == ["cross-entropy.ipynb"]
+    assert notebooks.stale_notebooks(project) == []
+    assert "## Softmax, renamed" in (tmp_path / "docs" / "notebooks" / "cross-entropy.ipynb").read_text()
