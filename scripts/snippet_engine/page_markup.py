@@ -131,7 +131,7 @@ def output_block(indent: str, state: SnippetState, snippet: str, section: str | 
             lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}" }}']
             lines += text.rstrip("\n").splitlines() or [""]
             lines += [fence, ""]
-            note = html.escape(provenance_line(record), quote=False)
+            note = f"`snippets/{label}` · " + html.escape(provenance_line(record), quote=False)
             if stale:
                 why = "the last run failed" if state.failure else state.stale_reason
                 note += f" · **stale: {html.escape(why, quote=False)}; run `make outputs`**"
