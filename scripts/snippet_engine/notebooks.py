@@ -136,7 +136,7 @@ def build_notebook(project: Project, article: Article) -> dict:
     environment = next(iter(records.values())).environment if records else {}
     generated = max((r.generated for r in records.values()), default="")[:10]
     cells = [_markdown_cell(
-        f"# {title or article.slug}\n\n"
+        f"# Notebook: {title or article.slug}\n\n"
         f"The code of the article *{title or article.slug}*, cell by cell. The outputs stored here are the ones the "
         f"site shows: they were produced by `scripts/run_snippets.py` with PyTorch {environment.get('torch', '?').split('+')[0]} "
         f"(Python {environment.get('python', '?')}, {environment.get('device', 'CPU')}) on {generated}. "

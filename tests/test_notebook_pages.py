@@ -1,0 +1,73 @@
+"""Unit tests of the notebook-page helpers behind scripts/mkdocs_hooks/notebook_pages.py."""
+from __future__ import annotations
+
+from notebook_pages.i18n_files import rewrap_notebooks
+from notebook_pages.page_html import insert_after_title, notebook_links, strip_remote_scripts
+
+NBCONVERT_HEAD = """<div>
+<!-- Load mathjax -->
+    <script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"> </script>
+    <script type="text/x-mathjax-config">init_mathjax = function() {};</script>
+    <!-- End of mathjax configuration -->
+<script type="module">
+  document.addEventListener("DOMContentLoaded", async () => {
+    const { default: mermaid } = await import("https://cdnjs.cloudflare.com/ajax/libs/mermaid/10.7.0/mermaid.esm.min.mjs");
+  });
+</script>
+<script src="../assets/local.js"></script>
+<p>cell</p>
+</div>"""
+
+
+def test_remote_scripts_are_removed_and_local_ones_kept():
+    cleaned, removed = strip_remote_scripts(NBCONVERT_HEAD)
+    assert removed == 2
+    assert "https://" not in cleaned
+    assert '<script src="../assets/local.js"></script>' in cleaned and "<p>cell</p>" in cleaned
+
+
+def test_links_are_relative_to_the_page_in_each_language():
+    en = notebook_links("en", "cross-entropy/", "notebooks/cross-entropy/", "notebooks/cross-entropy/cross-entropy.ipynb")
+    assert 'href="../notebooks/cross-entropy/cross-entropy.ipynb" download' in en
+    assert 'href="../notebooks/cross-entropy/"' in en and "Download the notebook" in en
+    zh = notebook_links("zh", "zh/cross-entropy/", "zh/notebooks/cross-entropy/", "zh/notebooks/cross-entropy/cross-entropy.ipynb")
+    assert 'href="../notebooks/cross-entropy/cross-entropy.ipynb" download' in zh and "下载 Notebook" in zh
+    flat = notebook_links("en", "cross-entropy.html", "notebooks/cross-entropy.html", "notebooks/cross-entropy.ipynb")
+    assert 'href="notebooks/cross-entropy.ipynb"' in flat
+
+
+def test_links_go_right_under_the_title():
+    assert insert_after_title("intro\n# Title\ntext\n", "LINKS") == "intro\n# Title\n\nLINKS\n\ntext\n"
+    assert insert_after_title("no title\n", "LINKS") == "LINKS\n\nno title\n"
+
+
+class FakeFile:
+    def __init__(self, src_uri, dest_path, url, page=False):
+        self.src_uri, self.dest_path, self.abs_dest_path, self.url, self.page = src_uri, dest_path, "/site/" + dest_path, url, page
+
+    def is_documentation_page(self):
+        return self.page
+
+
+class Wrapped(FakeFile):
+    def __init__(self, inner):
+        super().__init__(inner.src_uri, "computed/index.html", "computed/", page=True)
+
+
+def test_notebooks_are_rewrapped_as_pages_under_the_language_folder():
+    notebook = FakeFile("notebooks/a.ipynb", "notebooks/a/index.html", "notebooks/a/")
+    other = FakeFile("assets/x.css", "assets/x.css", "assets/x.css")
+    files = [notebook, other]
+    assert rewrap_notebooks(files, lambda f: True, Wrapped, "/site", "zh") == ["notebooks/a.ipynb"]
+    page = files[-1]
+    assert page.is_documentation_page() and other in files and notebook not in files
+    assert (page.dest_path, page.url, page.abs_dest_path) == ("zh/notebooks/a/index.html", "zh/notebooks/a/", "/site/zh/notebooks/a/index.html")
+
+
+def test_default_language_keeps_its_path_and_excluded_files_are_left_alone():
+    notebook = FakeFile("notebooks/a.ipynb", "notebooks/a/index.html", "notebooks/a/")
+    files = [notebook]
+    assert rewrap_notebooks(files, lambda f: False, Wrapped, "/site") == []
+    assert files == [notebook]
+    assert rewrap_notebooks(files, lambda f: True, Wrapped, "/site") == ["notebooks/a.ipynb"]
+    assert (files[0].dest_path, files[0].url) == ("notebooks/a/index.html", "notebooks/a/")
