@@ -35,7 +35,15 @@ def on_config(config):
     return config
 
 
+def _nested_language_build(config) -> bool:
+    """mkdocs-static-i18n builds each further language in a nested build, started from
+    the first build's on_post_build while its `building` flag is set."""
+    return bool(getattr(config.plugins.get("i18n"), "building", False))
+
+
 def on_pre_build(config):
+    if _nested_language_build(config):
+        return  # the first language's build already ran the snippets and logged their warnings
     report = _site.prepare()
     for warning in report.warnings:
         log.warning(warning)
