@@ -109,3 +109,42 @@ def test_a_changed_article_makes_its_notebook_stale(tmp_path):
     assert errors == [] and [p.name for p in written] == ["cross-entropy.ipynb"]
     assert notebooks.stale_notebooks(project) == []
     assert "## Softmax, renamed" in (tmp_path / "docs" / "notebooks" / "cross-entropy.ipynb").read_text()
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    from conftest import mkdocs_build
+
+    site = tmp_path_factory.mktemp("notebook-site") / "site"
+    result = mkdocs_build(REPO, "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return site
+
+
+@pytest.mark.parametrize("language", ["", "zh/"])
+def test_built_site_has_the_notebook_page_and_its_download_in_each_language(built_site, language):
+    for article in ARTICLES:
+        folder = built_site / f"{language}notebooks" / article.slug
+        page = (folder / "index.html").read_text()
+        assert f'<html lang="{language.rstrip("/") or "en"}"' in page
+        assert "jupyter-wrapper" in page and 'class="jp-Cell' in page
+        assert not re.search(r"<script[^>]+src=[\"']https?://", page), "the notebook page loads a remote script"
+        downloaded = nbformat.reads((folder / f"{article.slug}.ipynb").read_text(), as_version=4)
+        nbformat.validate(downloaded)
+        assert downloaded == load(article)
+
+
+@pytest.mark.parametrize("language", ["", "zh/"])
+def test_article_links_to_its_notebook_near_the_title(built_site, language):
+    for article in ARTICLES:
+        page_dir = built_site / language / article.slug
+        html = (page_dir / "index.html").read_text()
+        links = re.search(r'<p class="notebook-links">(.*?)</p>', html, re.S)
+        assert links, "no notebook links"
+        assert html.index('class="notebook-links"') < html.index("<h2"), "links must sit under the title"
+        hrefs = re.findall(r'href="([^"]+)"', links.group(1))
+        assert len(hrefs) == 2
+        download, open_page = hrefs
+        assert (page_dir / download).resolve().is_file() and download.endswith(".ipynb")
+        assert (page_dir / open_page / "index.html").resolve().is_file()
+        assert ("下载" in links.group(1)) == (language == "zh/")
