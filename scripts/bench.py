@@ -59,11 +59,26 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def write_config(project: Path, name: str, drop_hooks: tuple[str, ...] = ()) -> Path:
-    """A copy of mkdocs.yml with hooks pointing at this checkout, minus `drop_hooks`."""
-    lines = []
+def write_config(project: Path, name: str, drop_hooks: tuple[str, ...] = (), drop_plugin: str | None = None, drop_nav: str | None = None) -> Path:
+    """A copy of mkdocs.yml with hooks pointing at this checkout, minus what is dropped.
+
+    `drop_plugin` removes that plugin's block from `plugins:`; `drop_nav` removes
+    nav and nav-translation lines that mention the text.
+    """
+    lines, skipping = [], False
     for line in (REPO / "mkdocs.yml").read_text().splitlines():
-        if line.strip().startswith("- scripts/mkdocs_hooks/"):
+        stripped = line.strip()
+        if skipping:
+            if line.startswith("  - ") or (line and not line.startswith(" ")):
+                skipping = False
+            else:
+                continue
+        if drop_plugin and stripped.rstrip(":") == f"- {drop_plugin}":
+            skipping = True
+            continue
+        if drop_nav and drop_nav in line and not stripped.startswith("#"):
+            continue
+        if stripped.startswith("- scripts/mkdocs_hooks/"):
             if any(hook in line for hook in drop_hooks):
                 continue
             line = line.replace("- scripts/", f"- {REPO}/scripts/")
@@ -71,6 +86,29 @@ def write_config(project: Path, name: str, drop_hooks: tuple[str, ...] = ()) -> 
     path = project / name
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def compare_builds(title: str, runs: int, variants: dict[str, dict]) -> dict[str, float]:
+    """Median warm build time of each config variant, measured interleaved."""
+    with tempfile.TemporaryDirectory() as temp:
+        project = copy_project(Path(temp) / "project")
+        configs = {label: write_config(project, f"mkdocs.{i}.yml", **options) for i, (label, options) in enumerate(variants.items())}
+        build = lambda config: [MKDOCS, "build", "-q", "-f", str(config), "-d", str(Path(temp) / "site")]
+        times: dict[str, list[float]] = {label: [] for label in configs}
+        executed = 0
+        for config in configs.values():
+            timed(build(config), cwd=project)  # warm caches (OS, __pycache__, mkdocs-jupyter)
+        for _ in range(runs):
+            for label, config in configs.items():
+                elapsed, result = timed(build(config), cwd=project)
+                times[label].append(elapsed)
+                executed += len(re.findall(r"running snippets/", result.stderr))
+        medians = {label: statistics.median(values) for label, values in times.items()}
+    print(f"\n== {title} ==")
+    print(f"snippets executed by these warm builds: {executed}")
+    for label, value in medians.items():
+        print(f"{label:40s} {value:6.3f} s (median of {runs})")
+    return medians
 
 
 def bench_cold(runs: int) -> None:
@@ -100,24 +138,35 @@ def bench_cold(runs: int) -> None:
 
 
 def bench_warm(runs: int) -> None:
-    print("\n== B. Warm mkdocs build (all outputs fresh) ==")
-    with tempfile.TemporaryDirectory() as temp:
-        project = copy_project(Path(temp) / "project")
-        full = write_config(project, "mkdocs.bench.yml")
-        bare = write_config(project, "mkdocs.bench-no-engine.yml", drop_hooks=("snippet_outputs",))
-        build = lambda config: [MKDOCS, "build", "-q", "-f", str(config), "-d", str(Path(temp) / "site")]
-        timed(build(full))  # warm the OS file cache and __pycache__
-        with_engine, without = [], []
-        for _ in range(runs):
-            elapsed, result = timed(build(full))
-            with_engine.append(elapsed)
-            executed = len(re.findall(r"running snippets/", result.stderr))
-            without.append(timed(build(bare))[0])
-        a, b = statistics.median(with_engine), statistics.median(without)
-        print(f"snippets executed by the warm build: {executed}")
-        print(f"mkdocs build with the engine hook:    {a:6.3f} s (median of {runs})")
-        print(f"mkdocs build without the engine hook: {b:6.3f} s")
-        print(f"ratio: {a / b:.3f}x (target <= 1.10)")
+    m = compare_builds("B. Warm mkdocs build (all outputs fresh), with and without the engine hook", runs, {
+        "with the engine hook": {},
+        "without the engine hook": {"drop_hooks": ("snippet_outputs",)},
+    })
+    a, b = m["with the engine hook"], m["without the engine hook"]
+    print(f"ratio: {a / b:.3f}x (target <= 1.10)")
+
+
+def bench_katex(runs: int) -> None:
+    m = compare_builds("D. KaTeX at build time: warm build with and without the hook", runs, {
+        "with the KaTeX hook": {},
+        "without the KaTeX hook": {"drop_hooks": ("katex_prerender",)},
+    })
+    a, b = m["with the KaTeX hook"], m["without the KaTeX hook"]
+    allowed = max(1.0, 0.2 * b)
+    print(f"the hook adds {a - b:+.3f} s ({(a / b - 1) * 100:+.0f}%); target: at most {allowed:.2f} s (1 s or 20%, whichever is larger)")
+
+
+def bench_notebooks(runs: int) -> None:
+    m = compare_builds("E. Notebook pages: warm build with and without them", runs, {
+        "with notebook pages": {},
+        "without (no mkdocs-jupyter, no hook)": {"drop_hooks": ("notebook_pages",), "drop_plugin": "mkdocs-jupyter", "drop_nav": "notebooks/"},
+    })
+    a, b = m["with notebook pages"], m["without (no mkdocs-jupyter, no hook)"]
+    started = time.perf_counter()
+    subprocess.run([PYTHON, "-c", "import mkdocs_jupyter.plugin"], check=True)
+    plugin_import = time.perf_counter() - started - best_of(1, [PYTHON, "-c", "pass"])
+    print(f"notebook pages add {a - b:+.3f} s to a warm build (target < 0.5 s where the plugin allows it)")
+    print(f"of which importing mkdocs-jupyter (jupytext, nbconvert) costs about {plugin_import:.3f} s; converted pages come from its cache")
 
 
 SYNTHETIC_SNIPPET = """\
@@ -247,7 +296,7 @@ def bench_scale(runs: int) -> None:
         print(f"  {label:14s} {small[key]:8.3f} -> {large[key]:8.3f}  x{large[key] / small[key]:.2f}")
 
 
-PARTS = {"cold": bench_cold, "warm": bench_warm, "scale": bench_scale}
+PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "scale": bench_scale}
 
 
 def main() -> None:
