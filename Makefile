@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup serve build outputs check-outputs test bench lock clean
+.PHONY: setup serve build outputs check-outputs test test-browser chromium lighthouse bench lock clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -34,8 +34,20 @@ outputs: setup
 check-outputs: setup
 	$(PY) scripts/run_snippets.py --check
 
-test: setup
+# Debian's Chromium for the browser tests and Lighthouse; does nothing when /usr/bin/chromium exists.
+chromium:
+	bash scripts/install_chromium.sh
+
+test: setup chromium
 	$(PY) -m pytest
+
+# Only the Chromium tests; screenshots go to test-artifacts/screenshots/.
+test-browser: setup chromium
+	$(PY) -m pytest -m browser tests/browser
+
+# Lighthouse on the article (desktop preset, best of 3); exits 1 when a target is missed.
+lighthouse: setup chromium
+	$(PY) scripts/lighthouse_budget.py
 
 bench: setup
 	$(PY) scripts/bench.py

@@ -199,6 +199,8 @@ def make_synthetic_site(root: Path, pages: int, per_page: int) -> Path:
         (root / "docs" / f"{article}.md").write_text("\n".join(body))
         nav.append(f"  - {article}.md")
     (root / "docs" / "index.md").write_text("# Synthetic\n")
+    shutil.copytree(REPO / "docs" / "templates", root / "docs" / "templates")
+    shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets")
     config = [line for line in (REPO / "mkdocs.yml").read_text().splitlines()]
     text = "\n".join(config)
     text = text.replace("- scripts/", f"- {REPO}/scripts/")

@@ -71,3 +71,4 @@ def test_default_language_keeps_its_path_and_excluded_files_are_left_alone():
     assert files == [notebook]
     assert rewrap_notebooks(files, lambda f: True, Wrapped, "/site") == ["notebooks/a.ipynb"]
     assert (files[0].dest_path, files[0].url) == ("notebooks/a/index.html", "notebooks/a/")
+

@@ -46,10 +46,13 @@ class Article:
 
 
 def articles(project: Project) -> list[Article]:
-    """English article pages that embed at least one snippet (translations share the notebook)."""
+    """English article pages that embed at least one snippet (translations share the notebook).
+
+    Home pages (`index.md`) are not articles.
+    """
     found = []
     for page in sorted(project.docs_dir.rglob("*.md")):
-        if re.search(r"\.[a-z]{2}\.md$", page.name):
+        if re.search(r"\.[a-z]{2}\.md$", page.name) or page.stem == "index":
             continue
         embeds, _ = find_embeds(page.read_text(encoding="utf-8"))
         if any(e.snippet.endswith(".py") for e in embeds):

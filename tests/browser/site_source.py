@@ -18,8 +18,10 @@ from pathlib import Path, PurePosixPath
 #: Built files that are not pages of the site.
 NOT_PAGES = {"404.html", "search.html"}
 
-#: `name.zh.md`, `name.zh_TW.md`, `name.pt-BR.md`: mkdocs-static-i18n's suffix layout.
-_LANG_SUFFIX = re.compile(r"\.(?P<lang>[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)\.md$")
+#: Files MkDocs turns into pages: Markdown, and notebooks (mkdocs-jupyter).
+PAGE_SOURCES = (".md", ".ipynb")
+#: `name.zh.md`, `name.zh_TW.md`, `name.pt-BR.ipynb`: mkdocs-static-i18n's suffix layout.
+_LANG_SUFFIX = re.compile(r"\.(?P<lang>[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)(?P<ext>\.md|\.ipynb)$")
 _HTML_LANG = re.compile(r"<html[^>]*\slang=[\"']?(?P<lang>[^\"'\s>]+)", re.IGNORECASE)
 
 
@@ -41,16 +43,16 @@ class SitePage:
 
     @property
     def source_name(self) -> str:
-        """The source's path under docs/ without any language suffix, e.g. ``cross-entropy.md``."""
+        """The source's file name without any language suffix, e.g. ``cross-entropy.md``."""
         if self.source is None:
             return ""
-        return _LANG_SUFFIX.sub(".md", self.source.name)
+        return _LANG_SUFFIX.sub(lambda m: m.group("ext"), self.source.name)
 
 
 def languages_in(docs_dir: Path) -> set[str]:
-    """Languages that have translated pages: the ``xx`` of every ``docs/**/*.xx.md``."""
+    """Languages that have translated pages: the ``xx`` of every ``docs/**/*.xx.md`` (or ``.xx.ipynb``)."""
     found = set()
-    for path in docs_dir.rglob("*.md"):
+    for path in docs_dir.rglob("*"):
         match = _LANG_SUFFIX.search(path.name)
         if match:
             found.add(match.group("lang"))
@@ -64,12 +66,23 @@ def _candidates(doc: list[str], lang: str | None) -> list[str]:
     """Markdown paths under docs/ that could have produced the page ``doc`` (URL parts)."""
     stems = [doc[:-1] + [doc[-1]], doc + ["index"], doc + ["README"]] if doc else [["index"], ["README"]]
     names = []
-    for stem in stems:
-        if lang:
-            names.append("/".join(stem) + f".{lang}.md")
-            names.append("/".join([lang, *stem]) + ".md")
-        names.append("/".join(stem) + ".md")  # an untranslated page copied into the language
+    for ext in PAGE_SOURCES:
+        for stem in stems:
+            if lang:
+                names.append("/".join(stem) + f".{lang}{ext}")
+                names.append("/".join([lang, *stem]) + ext)
+            names.append("/".join(stem) + ext)  # an untranslated page copied into the language
     return names
+
+
+def page_markdown(source: Path) -> str:
+    """The Markdown of a page's source: the file itself, or a notebook's Markdown cells, one paragraph apart."""
+    if source.suffix == ".ipynb":
+        cells = json.loads(source.read_text(encoding="utf-8")).get("cells", [])
+        texts = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                 for c in cells if c.get("cell_type") == "markdown"]
+        return "\n\n".join(texts) + "\n"
+    return source.read_text(encoding="utf-8")
 
 
 def source_for(html_path: str, docs_dir: Path, languages: set[str]) -> Path | None:
@@ -139,6 +152,14 @@ def _blank_fences(markdown: str) -> list[str]:
     return out[: len(lines)]
 
 
+def _blank_front_matter(markdown: str) -> str:
+    """YAML front matter (``---`` ... ``---`` at the very top) blanked, line count kept."""
+    match = re.match(r"---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|$)", markdown, re.DOTALL)
+    if not match:
+        return markdown
+    return "\n" * match.group(0).count("\n") + markdown[match.end():]
+
+
 def _blocks(lines: list[str]):
     """Runs of non-blank lines (Markdown's inline content never crosses a blank line), with their first line number."""
     start = None
@@ -162,8 +183,8 @@ def _backtick_run(text: str, i: int) -> int:
 def formulas_in_markdown(markdown: str) -> list[SourceFormula]:
     """Every ``$...$`` and ``$$...$$`` formula of a Markdown page, in order.
 
-    Skipped: fenced code blocks (at any indentation, so also inside lists and
-    admonitions), inline code spans, HTML comments and backslash-escaped
+    Skipped: front matter, fenced code blocks (at any indentation, so also
+    inside lists and admonitions), inline code spans, HTML comments and backslash-escaped
     characters (``\\$``). A value binding ``{{ run: ... }}`` is text here (the
     build replaces it by a number), so nothing in it starts or ends a formula
     or a code span. A ``$`` never closed within its paragraph is plain text.
@@ -174,7 +195,7 @@ def formulas_in_markdown(markdown: str) -> list[SourceFormula]:
         bindings.append(match.group(0))
         return f"{_HIDDEN[0]}{len(bindings) - 1}{_HIDDEN[1]}" + "\n" * match.group(0).count("\n")
 
-    text = "\n".join(_blank_fences(markdown))
+    text = "\n".join(_blank_fences(_blank_front_matter(markdown)))
     text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     text = _BINDING.sub(hide_binding, text)
     shown = lambda tex: re.sub(_HIDDEN_RE, lambda m: bindings[int(m.group(1))], tex)  # noqa: E731

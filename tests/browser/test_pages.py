@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import SNIPPETS
-from .site_source import committed_output, embeds_in_markdown, formulas_in_markdown, tex_pattern
+from .site_source import committed_output, embeds_in_markdown, formulas_in_markdown, page_markdown, tex_pattern
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_page_loads_without_errors(session, site_page):
 
 
 def test_every_formula_in_the_source_is_rendered(session, site_page):
-    source = site_page.source.read_text(encoding="utf-8")
+    source = page_markdown(site_page.source)
     expected = formulas_in_markdown(source)
     page = session.open(site_page.url_path, settle=False)
 
@@ -28,7 +28,8 @@ def test_every_formula_in_the_source_is_rendered(session, site_page):
     if rendered != len(expected):
         shown = page.locator(".katex annotation[encoding='application/x-tex']").all_text_contents()
         missing = [f for f in expected if not any(tex_pattern(f.tex).fullmatch(tex) for tex in shown)]
-        listing = "\n".join(f"  {site_page.source.name}:{f.line}: {'$$' if f.display else '$'}{f.tex}" for f in missing)
+        where = site_page.source.name + (" (Markdown cells)" if site_page.source.suffix == ".ipynb" else "")
+        listing = "\n".join(f"  {where}:{f.line}: {'$$' if f.display else '$'}{f.tex}" for f in missing)
         pytest.fail(
             f"{site_page.url_path}: the Markdown has {len(expected)} formula(s), the page shows {rendered} "
             f"rendered by KaTeX.\nSource formulas with no rendered counterpart:\n{listing or '  (none; extra formulas on the page)'}",
@@ -41,30 +42,34 @@ def test_every_formula_in_the_source_is_rendered(session, site_page):
 
 
 def test_every_snippet_output_is_shown_under_its_code(session, site_page):
-    source = site_page.source.read_text(encoding="utf-8")
+    source = page_markdown(site_page.source)
     expected = [t for t in embeds_in_markdown(source) if committed_output(SNIPPETS, t).strip()]
     page = session.open(site_page.url_path, settle=False)
 
-    blocks = page.locator(".snippet-output")
-    shown = [blocks.nth(i).get_attribute("data-snippet") for i in range(blocks.count())]
-    assert shown == expected, "the page's output blocks are not one per embedded snippet with output, in order"
+    # One round trip for all blocks: what a reader sees, and what sits around each block.
+    blocks = page.locator(".snippet-output").evaluate_all(
+        """blocks => blocks.map(el => {
+            const prev = el.previousElementSibling, next = el.nextElementSibling;
+            const box = el.getBoundingClientRect();
+            return {
+                target: el.dataset.snippet,
+                visible: el.checkVisibility({visibilityProperty: true, opacityProperty: true})
+                    && box.width > 0 && box.height > 0,
+                prevIsCode: !!prev && prev.classList.contains('highlight')
+                    && !prev.classList.contains('snippet-output') && !!prev.querySelector('pre > code'),
+                prev: prev ? prev.outerHTML.slice(0, 120) : null,
+                nextIsProvenance: !!next && next.matches('p.snippet-provenance'),
+                text: el.querySelector('pre > code')?.textContent ?? null,
+            };
+        })"""
+    )
+    assert [b["target"] for b in blocks] == expected, "the page's output blocks are not one per embedded snippet with output, in order"
 
-    for i, target in enumerate(shown):
-        block = blocks.nth(i)
-        assert block.is_visible(), f"output of {target} is not visible"
-        layout = block.evaluate(
-            """el => {
-                const prev = el.previousElementSibling, next = el.nextElementSibling;
-                return {
-                    prevIsCode: !!prev && prev.classList.contains('highlight')
-                        && !prev.classList.contains('snippet-output') && !!prev.querySelector('pre > code'),
-                    prev: prev ? prev.outerHTML.slice(0, 120) : null,
-                    nextIsProvenance: !!next && next.matches('p.snippet-provenance'),
-                    text: el.querySelector('pre > code').textContent,
-                };
-            }"""
-        )
-        assert layout["prevIsCode"], f"output of {target} does not follow its code block directly; before it: {layout['prev']}"
-        assert layout["nextIsProvenance"], f"output of {target} is not followed by its provenance line"
-        text = layout["text"].removesuffix("\n")
+    for block in blocks:
+        target = block["target"]
+        assert block["visible"], f"output of {target} is not visible"
+        assert block["prevIsCode"], f"output of {target} does not follow its code block directly; before it: {block['prev']}"
+        assert block["nextIsProvenance"], f"output of {target} is not followed by its provenance line"
+        assert block["text"] is not None, f"output of {target} has no code element"
+        text = block["text"].removesuffix("\n")
         assert text == committed_output(SNIPPETS, target).rstrip("\n"), f"output of {target} differs from the committed JSON"
