@@ -1,0 +1,71 @@
+"""In the browser: the article's notebook downloads and opens; printed HTML is shown, never run."""
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+
+import nbformat
+import pytest
+
+from .conftest import DESKTOP, DOCS, LOCAL_HOST, Session, _QuietHandler
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_site, language):
+    article = next(p for p in built_site.pages if p.source == DOCS / ("cross-entropy.md" if language == "en" else "cross-entropy.zh.md"))
+    page = session.open(article.url_path, settle=False)
+    links = page.locator("p.notebook-links")
+    assert links.is_visible()
+    # The links sit right under the title, before the first section.
+    assert page.evaluate("() => document.querySelector('p.notebook-links').compareDocumentPosition(document.querySelector('h2')) & Node.DOCUMENT_POSITION_FOLLOWING")
+
+    with page.expect_download() as download_info:
+        links.locator("a[download]").click()
+    downloaded = download_info.value
+    notebook = nbformat.reads(open(downloaded.path(), encoding="utf-8").read(), as_version=4)
+    nbformat.validate(notebook)
+    assert notebook == nbformat.read(DOCS / "notebooks" / "cross-entropy.ipynb", as_version=4)
+
+    links.locator("a:not([download])").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.rstrip("/").endswith(("/notebooks/cross-entropy" if language == "en" else "/zh/notebooks/cross-entropy"))
+    assert page.locator(".jupyter-wrapper .jp-Cell").count() > 10
+    assert page.evaluate("document.documentElement.lang") == language
+    session.assert_clean()  # nothing requested from outside 127.0.0.1, no console errors
+
+
+@pytest.fixture
+def hostile_site(scratch_site):
+    """A scratch copy of the site whose home page shows a snippet that prints HTML."""
+    from conftest import mkdocs_build
+
+    scratch_site.snippet("cross_entropy/prints_html.py", "print('<script>alert(1)</script>')\nprint('<img src=x onerror=alert(2)>')\n")
+    for page in (scratch_site.root / "docs").glob("index*.md"):
+        page.write_text(page.read_text() + '\n```python\n--8<-- "cross_entropy/prints_html.py"\n```\n')
+    assert scratch_site.run("snippets/cross_entropy/prints_html.py").returncode == 0
+    result = mkdocs_build(scratch_site.root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    handler = functools.partial(_QuietHandler, directory=str(scratch_site.root / "site"))
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_printed_html_is_shown_as_text_and_never_executed(browser, hostile_site):
+    session = Session(browser, hostile_site, viewport=DESKTOP, color_scheme="light", locale="en-US")
+    try:
+        dialogs = []
+        session.context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+        page = session.open("/")
+        output = page.locator('.snippet-output[data-snippet="cross_entropy/prints_html.py"]')
+        assert output.is_visible()
+        assert output.locator("code").inner_text().strip() == "<script>alert(1)</script>\n<img src=x onerror=alert(2)>"
+        assert page.locator("main img[src='x']").count() == 0
+        page.wait_for_timeout(500)
+        assert dialogs == []
+    finally:
+        session.close()
