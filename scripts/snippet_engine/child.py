@@ -71,6 +71,21 @@ def _install_audit_hook(repo_root: str, workdir: str, reads: set[str]) -> None:
     sys.addaudithook(hook)
 
 
+def _modules_added_since(count: int) -> list[str]:
+    """Names of modules imported after sys.modules held `count` entries.
+
+    sys.modules is a dict, so new modules come last; walking it backwards
+    touches only them.
+    """
+    added = len(sys.modules) - count
+    names = []
+    for name in reversed(sys.modules):
+        if len(names) >= added:
+            break
+        names.append(name)
+    return names
+
+
 def _future_flags(tree: ast.Module) -> int:
     flags = 0
     for node in tree.body:
@@ -209,7 +224,9 @@ def _run(job: dict, files: dict) -> None:
 
     _reseed_like_a_fresh_interpreter()
     reads: set[str] = set()
-    modules_before = set(sys.modules)
+    # Only a count: building a set of every module name would touch thousands of
+    # objects shared with the worker and force copy-on-write of their pages.
+    modules_before = len(sys.modules)
     _install_audit_hook(repo_root, workdir, reads)
 
     source = job["source"]
@@ -252,7 +269,7 @@ def _run(job: dict, files: dict) -> None:
             error = {"kind": "bad_values", "line": _values_line(tree), "message": problem, "traceback": ""}
 
     imported = []
-    for name in set(sys.modules) - modules_before:
+    for name in _modules_added_since(modules_before):
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)
         if path and _is_inside(os.path.abspath(path), repo_root):

@@ -97,10 +97,10 @@ def write_record(path: Path, record: OutputRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record.to_json(), indent=1, ensure_ascii=False) + "\n"
     temp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}")
+    # Rename is atomic, so a reader or a killed run sees the old file or the new one.
+    # No fsync: it would cost milliseconds per snippet and only guards against power loss.
     with open(temp, "w", encoding="utf-8") as handle:
         handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
     os.replace(temp, path)
 
 
