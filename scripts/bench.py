@@ -170,9 +170,9 @@ def bench_notebooks(runs: int) -> None:
 
 
 # Two kinds of synthetic snippet. "article" does what the real snippets do (a loss
-# forward and backward, both ways, a comparison); its compute is close to the real
-# snippets' mean. "tiny" is the smallest useful torch computation, so that the
-# engine's own per-snippet cost dominates.
+# forward and backward, both ways, a comparison); its compute, a few ms, is close to
+# the median real snippet's (about 10 ms; two real ones take 0.3-0.8 s). "tiny" is
+# the smallest useful torch computation, so that the engine's own cost dominates.
 SYNTHETIC_SNIPPETS = {
     "article": """\
 import torch

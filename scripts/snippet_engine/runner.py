@@ -76,22 +76,41 @@ class SnippetRunner:
         self.pool: WorkerPool | None = None
         self._print_lock = threading.Lock()
 
-    # -- preloading: modules that children import are imported once per worker next time
+    # -- preloading: what several snippets import is imported once per worker next time.
+    # A module that only one snippet uses (torch.profiler, say) is left to that child:
+    # every worker would pay for it at start-up, for one snippet's benefit.
+    PRELOAD_MIN_SNIPPETS = 2
+
     @property
     def _preload_cache(self) -> Path:
         return self.project.cache_dir / "preload.json"
 
-    def _learned_preload(self) -> list[str]:
+    def _import_counts(self) -> dict[str, dict[str, bool]]:
+        """module -> {snippet: True} for the snippets whose last run imported it."""
         try:
-            return json.loads(self._preload_cache.read_text())
+            data = json.loads(self._preload_cache.read_text())
+            return data if isinstance(data, dict) else {}
         except (FileNotFoundError, json.JSONDecodeError):
-            return []
+            return {}
 
-    def _learn_preload(self, imported: set[str]) -> None:
-        known = set(self._learned_preload())
-        if imported - known:
-            self.project.cache_dir.mkdir(parents=True, exist_ok=True)
-            self._preload_cache.write_text(json.dumps(sorted(known | imported)))
+    def _learned_preload(self) -> list[str]:
+        counts = self._import_counts()
+        return sorted(name for name, users in counts.items() if len(users) >= self.PRELOAD_MIN_SNIPPETS)
+
+    def _learn_preload(self, imported_by: dict[str, set[str]]) -> None:
+        """`imported_by`: snippet -> modules its child imported (beyond what the worker had)."""
+        if not imported_by:
+            return
+        counts = self._import_counts()
+        for users in counts.values():
+            for snippet in imported_by:
+                users.pop(snippet, None)  # a re-run snippet's imports replace its old ones
+        for snippet, modules in imported_by.items():
+            for name in modules:
+                counts.setdefault(name, {})[snippet] = True
+        counts = {name: users for name, users in counts.items() if users}
+        self.project.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._preload_cache.write_text(json.dumps(counts, sort_keys=True))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -129,6 +148,9 @@ class SnippetRunner:
         return summary
 
     def _run_all(self, to_run: list[tuple[Snippet, str]], summary: Summary) -> list[Outcome]:
+        if self.pool is None:
+            # Start the workers first: their torch import overlaps with the planning below.
+            self.pool = WorkerPool(min(self.jobs, len(to_run)), self._learned_preload())
         prepared, outcomes = [], []
         for snippet, reason in to_run:
             source = snippet.path.read_bytes()
@@ -146,13 +168,15 @@ class SnippetRunner:
             self._say(f"FAILED {outcome.error}")
         if not prepared:
             return outcomes
-        if self.pool is None:
-            self.pool = WorkerPool(min(self.jobs, len(prepared)), self._learned_preload())
         total = len(prepared)
         counter = iter(range(1, total + 1))
-        imported: set[str] = set()
+        imported_by: dict[str, set[str]] = {}
 
-        def one(item) -> Outcome:
+        # Results are written by one writer thread, so a worker gets its next snippet
+        # without waiting for the previous output file to be written.
+        writer = ThreadPoolExecutor(max_workers=1)
+
+        def one(item) -> tuple[Outcome, object]:
             snippet, reason, source, text, source_plan = item
             self._say(f"[{next(counter)}/{total}] running {snippet.display_path} ({reason})")
             job = {
@@ -167,26 +191,39 @@ class SnippetRunner:
             }
             results = [self.pool.run(job) for _ in range(self.repeat)]
             first = results[0]
-            imported.update(first.get("imported", []))
+            imported_by[snippet.name] = set(first.get("imported", []))
             for result in results:
                 if result.get("error"):
                     outcome = Outcome(snippet, "failed", reason, format_error(snippet, result["error"]), result.get("wall_seconds", 0.0))
                     self._say(f"FAILED {outcome.error}\n    (previous output kept)")
-                    return outcome
+                    return outcome, None
             for number, other in enumerate(results[1:], start=2):
                 if other["stdout"] != first["stdout"] or other["values"] != first["values"]:
                     line, a, b = first_difference(first["stdout"], other["stdout"])
                     detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first["stdout"] != other["stdout"] else "VALUES differ between runs"
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
-                    return Outcome(snippet, "failed", reason, error)
-            self._store(snippet, source, text, source_plan, first)
-            return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0))
+                    return Outcome(snippet, "failed", reason, error), None
+            written = writer.submit(self._store, snippet, source, text, source_plan, first)
+            return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0)), written
 
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(prepared))) as executor:
-            outcomes.extend(executor.map(one, prepared))
+        # A lane thread that is handed a result must get the GIL at once, or its worker
+        # idles: the default 5 ms switch interval is longer than a small snippet's run.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0002)
+        try:
+            with writer, ThreadPoolExecutor(max_workers=min(self.jobs, len(prepared))) as executor:
+                finished = list(executor.map(one, prepared))
+        finally:
+            sys.setswitchinterval(switch_interval)
+        for outcome, written in finished:
+            error = written.exception() if written is not None else None
+            if error is not None:
+                outcome.status, outcome.error = "failed", f"{outcome.snippet.display_path}: its output could not be written: {error}"
+                self._say(f"FAILED {outcome.error}")
+            outcomes.append(outcome)
         summary.worker_startup_seconds = self.pool.startup_seconds() if self.pool else 0.0
-        self._learn_preload(imported)
+        self._learn_preload(imported_by)
         return outcomes
 
     def _store(self, snippet: Snippet, source: bytes, text: str, source_plan, result: dict) -> None:
