@@ -40,16 +40,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO / "scripts"))
+from headless_chromium import CHROMIUM, CHROMIUM_ARGS as CHROME_FLAGS  # noqa: E402
 ARTICLE_PATH = "/cross-entropy/"
 
 #: category id -> minimum score (0-100)

@@ -33,16 +33,7 @@ SNIPPETS = REPO / "snippets"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from headless_chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tests/conftest.py puts scripts/ on sys.path)
 LOCAL_HOST = "127.0.0.1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
