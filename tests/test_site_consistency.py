@@ -95,3 +95,14 @@ def test_warm_build_runs_no_snippet(scratch_site):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "running snippets/" not in result.stderr
     assert scratch_site.outputs_snapshot() == before
+
+
+def test_strict_build_fails_on_a_broken_formula_in_a_copy_of_the_docs(scratch_site):
+    page = scratch_site.root / "docs" / "cross-entropy.md"
+    lines = page.read_text().splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    lines[heading + 1:heading + 1] = ["", r"A broken formula: $\frac{1}{$ here.", ""]
+    page.write_text("\n".join(lines) + "\n")
+    result = mkdocs_build(scratch_site.root)
+    assert result.returncode != 0
+    assert f"docs/cross-entropy.md:{heading + 3}: KaTeX cannot render '\\frac{{1}}{{': KaTeX parse error" in result.stderr
