@@ -34,7 +34,6 @@ class Outcome:
 class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
-    worker_startup_seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -141,13 +140,13 @@ class SnippetRunner:
                 else:
                     to_run.append((state.snippet, state.reason))
             if to_run:
-                summary.outcomes.extend(self._run_all(to_run, summary))
+                summary.outcomes.extend(self._run_all(to_run))
         order = {s.name: i for i, s in enumerate(snippets)}
         summary.outcomes.sort(key=lambda o: order.get(o.snippet.name, 0))
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _run_all(self, to_run: list[tuple[Snippet, str]], summary: Summary) -> list[Outcome]:
+    def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
         if self.pool is None:
             # Start the workers first: their torch import overlaps with the planning below.
             self.pool = WorkerPool(min(self.jobs, len(to_run)), self._learned_preload())
@@ -222,7 +221,6 @@ class SnippetRunner:
                 outcome.status, outcome.error = "failed", f"{outcome.snippet.display_path}: its output could not be written: {error}"
                 self._say(f"FAILED {outcome.error}")
             outcomes.append(outcome)
-        summary.worker_startup_seconds = self.pool.startup_seconds() if self.pool else 0.0
         self._learn_preload(imported_by)
         return outcomes
 

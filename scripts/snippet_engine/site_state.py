@@ -17,7 +17,6 @@ from .page_markup import PageRenderer, Problem, SnippetState
 @dataclass
 class BuildReport:
     warnings: list[str] = field(default_factory=list)
-    ran: int = 0
 
 
 class SiteState:
@@ -48,7 +47,6 @@ class SiteState:
             if self.runner is None:
                 self.runner = SnippetRunner(self.project, jobs=2, progress=self.progress)
             summary = self.runner.run([s.snippet for s in stale])
-            report.ran = summary.count("ran")
             for outcome in summary.outcomes:
                 if outcome.status == "failed":
                     self.failures[outcome.snippet.name] = outcome.error or "failed"

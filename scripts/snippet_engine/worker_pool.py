@@ -106,9 +106,6 @@ class WorkerPool:
         for worker in self.workers:
             self.idle.put(worker)
 
-    def startup_seconds(self) -> float:
-        return max((w.wait_ready().get("seconds", 0.0) for w in self.workers), default=0.0)
-
     def run(self, job: dict) -> dict:
         worker = self.idle.get()
         try:
