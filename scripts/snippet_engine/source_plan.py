@@ -51,9 +51,6 @@ class SourcePlan:
     # (first line, last line, section name or None) for each top-level statement
     statements: list[tuple[int, int, str | None]] = field(default_factory=list)
 
-    def section_names(self) -> list[str]:
-        return [s.name for s in self.sections]
-
     def regions(self, line_count: int) -> list[Region]:
         regions, line = [], 1
         for section in sorted(self.sections, key=lambda s: s.start_line):
