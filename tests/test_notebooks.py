@@ -92,7 +92,8 @@ def test_running_the_notebook_fresh_reproduces_its_outputs(article, tmp_path):
         label = before.metadata["snippet"]
         extra = [o.output_type for o in after.outputs if o.output_type != "stream"]
         assert extra == [], f"{label}: the notebook shows {extra} that the page does not (end the cell with a statement, not a bare expression)"
-        assert [o.name for o in after.outputs] in ([], ["stdout"]), f"{label}: wrote to stderr"
+        # A kernel may deliver one cell's stdout in several stream messages; none may be stderr.
+        assert {o.name for o in after.outputs} <= {"stdout"}, f"{label}: wrote to stderr"
         problems = compare(stdout_of(before), stdout_of(after))
         assert problems == [], f"{label}: " + "; ".join(problems)
 
