@@ -12,6 +12,7 @@ from __future__ import annotations
 import __future__
 import ast
 import builtins
+import ctypes
 import faulthandler
 import io
 import json
@@ -189,8 +190,24 @@ def run(job: dict, files: dict) -> None:
             os._exit(status)
 
 
+try:  # looked up in the worker, once, not in every child
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_worker(worker_pid: int) -> None:
+    """If the worker is stopped while this child runs (an interrupted run), stop too."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker_pid:  # it was gone before the request took effect
+        os._exit(1)
+
+
 def _run(job: dict, files: dict) -> None:
     os.setsid()  # own process group, so a timeout kills whatever the snippet started too
+    _die_with_worker(job["worker_pid"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     out = os.open(files["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

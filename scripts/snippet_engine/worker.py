@@ -66,7 +66,7 @@ def run_job(job: dict, protocol_fds: list[int]) -> dict:
     files = {name: os.path.join(jobdir, name) for name in ("stdout", "stderr", "result", "line")}
     files["workdir"] = os.path.join(jobdir, "cwd")
     os.mkdir(files["workdir"])
-    job = dict(job, close_fds=protocol_fds)
+    job = dict(job, close_fds=protocol_fds, worker_pid=os.getpid())
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.perf_counter()
