@@ -8,6 +8,7 @@ cost of a warm check grows linearly with the number of snippets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 from . import environment
 from .layout import Snippet
@@ -57,7 +58,13 @@ def check(snippet: Snippet, torch_version: str | None = None, python_version: st
     return Freshness(snippet, None, record)
 
 
-def check_all(snippets: list[Snippet]) -> list[Freshness]:
+def check_each(snippets: list[Snippet]) -> Iterator[Freshness]:
+    """Check one snippet at a time, so a caller can act on the first stale one at once."""
     torch_version = environment.torch_version()
     python_version = environment.python_version()
-    return [check(s, torch_version, python_version) for s in snippets]
+    for snippet in snippets:
+        yield check(snippet, torch_version, python_version)
+
+
+def check_all(snippets: list[Snippet]) -> list[Freshness]:
+    return list(check_each(snippets))

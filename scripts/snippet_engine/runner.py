@@ -130,15 +130,19 @@ class SnippetRunner:
                     orphan.unlink()
                     self._say(f"removed {orphan.relative_to(self.project.root)}: its snippet no longer exists")
             snippets = selection if selection is not None else self.project.snippets()
-            states = freshness.check_all(snippets)
             to_run: list[tuple[Snippet, str]] = []
-            for state in states:
+            for state in freshness.check_each(snippets):
                 if force:
                     to_run.append((state.snippet, "forced" if state.is_fresh else f"forced; {state.reason}"))
                 elif state.is_fresh:
                     summary.outcomes.append(Outcome(state.snippet, "reused", "up to date"))
                 else:
                     to_run.append((state.snippet, state.reason))
+                if to_run and len(to_run) <= self.jobs:
+                    # Start a worker as soon as there is a snippet for it: importing torch
+                    # (~1 s) then overlaps with checking the rest. A run that finds
+                    # nothing stale never starts one.
+                    self._start_workers(len(to_run))
             if to_run:
                 summary.outcomes.extend(self._run_all(to_run))
         order = {s.name: i for i, s in enumerate(snippets)}
@@ -146,10 +150,14 @@ class SnippetRunner:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
+    def _start_workers(self, count: int) -> None:
         if self.pool is None:
-            # Start the workers first: their torch import overlaps with the planning below.
-            self.pool = WorkerPool(min(self.jobs, len(to_run)), self._learned_preload())
+            self.pool = WorkerPool(count, self._learned_preload())
+        else:
+            self.pool.grow_to(count)
+
+    def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
+        self._start_workers(min(self.jobs, len(to_run)))
         prepared, outcomes = [], []
         for snippet, reason in to_run:
             source = snippet.path.read_bytes()

@@ -104,8 +104,13 @@ class WorkerPool:
     def __init__(self, size: int, preload: list[str]):
         self.preload = preload
         self.idle: Queue[WorkerProcess] = Queue()
-        self.workers = [WorkerProcess(preload) for _ in range(max(1, size))]
-        for worker in self.workers:
+        self.workers: list[WorkerProcess] = []
+        self.grow_to(max(1, size))
+
+    def grow_to(self, size: int) -> None:
+        while len(self.workers) < size:
+            worker = WorkerProcess(self.preload)
+            self.workers.append(worker)
             self.idle.put(worker)
 
     def run(self, job: dict) -> dict:
