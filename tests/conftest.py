@@ -23,10 +23,14 @@ def repo() -> Path:
 
 
 def run_script(root: Path, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`scripts/run_snippets.py` of this checkout, pointed at another project root."""
+    """`scripts/run_snippets.py` of this checkout, pointed at another project root.
+
+    `env` adds variables to this process's environment; a None value removes one.
+    """
+    merged = {**os.environ, **(env or {})}
     return subprocess.run(
         [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(root), *args],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout, env={name: value for name, value in merged.items() if value is not None},
     )
 
 
@@ -53,8 +57,8 @@ class ScratchProject:
         article, _, filename = name.rpartition("/")
         return self.root / "snippets" / article / "outputs" / (filename[:-3] + ".json")
 
-    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return run_script(self.root, *args, timeout=timeout)
+    def run(self, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+        return run_script(self.root, *args, timeout=timeout, env=env)
 
     def outputs_snapshot(self) -> dict[str, bytes]:
         return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted((self.root / "snippets").rglob("*.json"))}

@@ -68,3 +68,20 @@ print(Path(__file__).name, Path(sys.argv[0]).name, Path(sys.path[0]).name, __nam
 """)
     assert scratch.run().returncode == 0
     assert json.loads(scratch.output("a/where.py").read_text())["stdout"] == "where.py where.py a __main__\n"
+
+
+def test_snippet_sees_the_environment_it_was_started_with_not_the_engines(scratch):
+    # The worker runs with variables of the engine's own (huge pages, passive OpenMP
+    # waiting, its import path); a snippet that prints or passes on its environment
+    # must see what a reader's `python snippet.py` would.
+    scratch.snippet("a/env.py", """\
+import os
+names = ["GLIBC_TUNABLES", "OMP_WAIT_POLICY", "PYTHONPATH", "PYTHONIOENCODING", "SNIPPET_ENGINE_RESTORE_ENV", "READER_SETTING"]
+print({name: os.environ.get(name) for name in names})
+""")
+    env = {"READER_SETTING": "kept", "OMP_WAIT_POLICY": "ACTIVE"}
+    for name in ("GLIBC_TUNABLES", "PYTHONPATH", "PYTHONIOENCODING"):
+        env[name] = None
+    assert scratch.run(env=env).returncode == 0
+    shown = json.loads(scratch.output("a/env.py").read_text())["stdout"]
+    assert shown == str({"GLIBC_TUNABLES": None, "OMP_WAIT_POLICY": "ACTIVE", "PYTHONPATH": None, "PYTHONIOENCODING": None, "SNIPPET_ENGINE_RESTORE_ENV": None, "READER_SETTING": "kept"}) + "\n"

@@ -205,9 +205,20 @@ def _die_with_worker(worker_pid: int) -> None:
         os._exit(1)
 
 
+def _restore_environment() -> None:
+    """Undo the variables the engine set for its worker (they act at start-up, long past)."""
+    saved = json.loads(os.environ.pop("SNIPPET_ENGINE_RESTORE_ENV", "{}"))
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _run(job: dict, files: dict) -> None:
     os.setsid()  # own process group, so a timeout kills whatever the snippet started too
     _die_with_worker(job["worker_pid"])
+    _restore_environment()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     out = os.open(files["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
