@@ -9,8 +9,10 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from conftest import PYTHON, REPO
 
@@ -212,6 +214,20 @@ def test_sigkill_mid_run_leaves_old_or_new_files_and_the_next_run_finishes_the_r
     assert result.returncode == 0
     assert f"ran {versions.count('v1')}, reused {versions.count('v2')}" in result.stdout
     assert not list((scratch.root / "snippets").rglob("*.tmp-*"))
+    # The killed worker's job folder (its snippet's output so far) is cleared up too.
+    assert not _abandoned_job_folders()
+
+
+def _abandoned_job_folders() -> list[str]:
+    from snippet_engine.worker import JOB_FOLDER_PREFIX, JOB_FOLDER_ROOT
+
+    root = Path(JOB_FOLDER_ROOT or tempfile.gettempdir())
+    abandoned = []
+    for folder in root.glob(f"{JOB_FOLDER_PREFIX}*"):
+        owner = folder.name[len(JOB_FOLDER_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            abandoned.append(str(folder))
+    return abandoned
 
 
 def test_source_changed_during_the_run_is_recorded_against_what_ran(scratch):

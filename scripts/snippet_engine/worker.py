@@ -73,12 +73,51 @@ def _job_folder_root() -> str | None:
 
 
 JOB_FOLDER_ROOT = _job_folder_root()
+JOB_FOLDER_PREFIX = "snippet-run-"
+
+
+def remove_abandoned_job_folders() -> None:
+    """Job folders of workers that were killed mid-job (a SIGKILLed run, say).
+
+    A folder's name carries its worker's process id; one whose worker is gone is
+    removed, so that killed runs do not pile up files in memory.
+    """
+    root = JOB_FOLDER_ROOT or tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(JOB_FOLDER_PREFIX):
+            continue
+        owner = name[len(JOB_FOLDER_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit():
+            continue
+        if not _is_running(int(owner)):
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")  # a zombie's job is over
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
 
 
 def run_job(job: dict, protocol_fds: list[int]) -> dict:
     from . import child  # imported before the fork, once
 
-    jobdir = tempfile.mkdtemp(prefix="snippet-run-", dir=JOB_FOLDER_ROOT)
+    jobdir = tempfile.mkdtemp(prefix=f"{JOB_FOLDER_PREFIX}{os.getpid()}-", dir=JOB_FOLDER_ROOT)
     files = {name: os.path.join(jobdir, name) for name in ("stdout", "stderr", "result", "line")}
     files["workdir"] = os.path.join(jobdir, "cwd")
     os.mkdir(files["workdir"])
@@ -153,6 +192,7 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     requested = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
+    remove_abandoned_job_folders()
     started = time.perf_counter()
     loaded = preload(requested)
     from . import child  # noqa: F401  (import before the first fork)
