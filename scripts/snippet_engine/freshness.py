@@ -26,7 +26,11 @@ class Freshness:
         return self.reason is None
 
 
-def check(snippet: Snippet, torch_version: str | None = None, python_version: str | None = None) -> Freshness:
+# `check`'s default: the torch installed here, looked up only if a record needs it.
+INSTALLED = "installed"
+
+
+def check(snippet: Snippet, torch_version: str | None = INSTALLED, python_version: str | None = None) -> Freshness:
     """Why `snippet` must run again, or None.
 
     `torch_version` None means torch is not installed here: a docs-only
@@ -50,6 +54,8 @@ def check(snippet: Snippet, torch_version: str | None = None, python_version: st
         if sha256_file(root / dependency) != digest:
             return Freshness(snippet, f"{dependency} changed", record)
     recorded_torch = record.environment.get("torch")
+    if torch_version is INSTALLED:
+        torch_version = environment.torch_version()
     if torch_version is not None and recorded_torch != torch_version:
         return Freshness(snippet, f"torch {recorded_torch} -> {torch_version}", record)
     recorded_python = record.environment.get("python")
@@ -60,10 +66,9 @@ def check(snippet: Snippet, torch_version: str | None = None, python_version: st
 
 def check_each(snippets: list[Snippet]) -> Iterator[Freshness]:
     """Check one snippet at a time, so a caller can act on the first stale one at once."""
-    torch_version = environment.torch_version()
     python_version = environment.python_version()
     for snippet in snippets:
-        yield check(snippet, torch_version, python_version)
+        yield check(snippet, INSTALLED, python_version)
 
 
 def check_all(snippets: list[Snippet]) -> list[Freshness]:
