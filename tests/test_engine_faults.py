@@ -214,19 +214,25 @@ def test_sigkill_mid_run_leaves_old_or_new_files_and_the_next_run_finishes_the_r
     assert result.returncode == 0
     assert f"ran {versions.count('v1')}, reused {versions.count('v2')}" in result.stdout
     assert not list((scratch.root / "snippets").rglob("*.tmp-*"))
-    # The killed worker's job folder (its snippet's output so far) is cleared up too.
+    # The killed worker's folder (its snippet's output so far) is cleared up, and the
+    # finished run's workers leave none behind.
     assert not _abandoned_job_folders()
 
 
 def _abandoned_job_folders() -> list[str]:
-    from snippet_engine.worker import JOB_FOLDER_PREFIX, JOB_FOLDER_ROOT
+    """Worker folders that nothing holds locked any more."""
+    import fcntl
 
-    root = Path(JOB_FOLDER_ROOT or tempfile.gettempdir())
+    from snippet_engine.worker import JOB_FOLDER_ROOT, LOCK_NAME, WORKER_FOLDER_PREFIX
+
     abandoned = []
-    for folder in root.glob(f"{JOB_FOLDER_PREFIX}*"):
-        owner = folder.name[len(JOB_FOLDER_PREFIX):].split("-", 1)[0]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
-            abandoned.append(str(folder))
+    for folder in Path(JOB_FOLDER_ROOT or tempfile.gettempdir()).glob(f"{WORKER_FOLDER_PREFIX}*"):
+        with open(folder / LOCK_NAME, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+        abandoned.append(str(folder))
     return abandoned
 
 

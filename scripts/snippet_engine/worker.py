@@ -12,6 +12,7 @@ parallel op.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import gc
 import importlib
 import json
@@ -73,51 +74,55 @@ def _job_folder_root() -> str | None:
 
 
 JOB_FOLDER_ROOT = _job_folder_root()
-JOB_FOLDER_PREFIX = "snippet-run-"
+WORKER_FOLDER_PREFIX = "snippet-engine-"
+LOCK_NAME = "in-use.lock"
 
 
-def remove_abandoned_job_folders() -> None:
-    """Job folders of workers that were killed mid-job (a SIGKILLed run, say).
+def make_worker_folder() -> tuple[str, int]:
+    """This worker's folder for its jobs, locked for as long as the worker (or a child) lives.
 
-    A folder's name carries its worker's process id; one whose worker is gone is
-    removed, so that killed runs do not pile up files in memory.
+    The lock (flock) goes when the last process holding it dies, however it dies,
+    and it means the same in every PID namespace that shares the folder. The folder
+    is made under another name and renamed once locked, so no other worker ever
+    sees it unlocked.
     """
+    making = tempfile.mkdtemp(prefix=f".making-{WORKER_FOLDER_PREFIX}", dir=JOB_FOLDER_ROOT)
+    lock_fd = os.open(os.path.join(making, LOCK_NAME), os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)
+    folder = os.path.join(os.path.dirname(making), os.path.basename(making)[len(".making-"):])
+    os.rename(making, folder)
+    return folder, lock_fd
+
+
+def remove_abandoned_worker_folders() -> list[str]:
+    """Folders of workers that were killed (a SIGKILLed run, say), with their jobs' files."""
     root = JOB_FOLDER_ROOT or tempfile.gettempdir()
+    removed = []
     try:
-        names = os.listdir(root)
+        names = [name for name in os.listdir(root) if name.startswith(WORKER_FOLDER_PREFIX)]
     except OSError:
-        return
+        return removed
     for name in names:
-        if not name.startswith(JOB_FOLDER_PREFIX):
-            continue
-        owner = name[len(JOB_FOLDER_PREFIX):].split("-", 1)[0]
-        if not owner.isdigit():
-            continue
-        if not _is_running(int(owner)):
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            state = stat.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")  # a zombie's job is over
-    except FileNotFoundError:
-        return False
-    except (OSError, IndexError):  # no /proc: ask the kernel
+        folder = os.path.join(root, name)
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
+            lock_fd = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR)
+        except OSError:
+            continue  # not one of ours, or not finished being made
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # still in use
+        finally:
+            os.close(lock_fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
-def run_job(job: dict, protocol_fds: list[int]) -> dict:
+def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:
     from . import child  # imported before the fork, once
 
-    jobdir = tempfile.mkdtemp(prefix=f"{JOB_FOLDER_PREFIX}{os.getpid()}-", dir=JOB_FOLDER_ROOT)
+    jobdir = tempfile.mkdtemp(prefix="job-", dir=worker_folder)
     files = {name: os.path.join(jobdir, name) for name in ("stdout", "stderr", "result", "line")}
     files["workdir"] = os.path.join(jobdir, "cwd")
     os.mkdir(files["workdir"])
@@ -192,7 +197,8 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     requested = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
-    remove_abandoned_job_folders()
+    remove_abandoned_worker_folders()
+    worker_folder, _lock_fd = make_worker_folder()  # the lock lasts as long as this process
     started = time.perf_counter()
     loaded = preload(requested)
     from . import child  # noqa: F401  (import before the first fork)
@@ -204,7 +210,7 @@ def main() -> None:
     # garbage an import leaves is harmless once frozen.)
     gc.freeze()
 
-    hello = {"ready": True, "pid": os.getpid(), "preloaded": loaded, "seconds": time.perf_counter() - started, "threads": threading.active_count()}
+    hello = {"ready": True, "pid": os.getpid(), "folder": worker_folder, "preloaded": loaded, "seconds": time.perf_counter() - started, "threads": threading.active_count()}
     protocol.write(json.dumps(hello) + "\n")
     protocol.flush()
     protocol_fds = [protocol.fileno()]
@@ -213,7 +219,7 @@ def main() -> None:
             continue
         job = json.loads(line)
         try:
-            result = run_job(job, protocol_fds)
+            result = run_job(job, protocol_fds, worker_folder)
         except Exception as error:  # the worker itself must keep serving
             result = {"id": job.get("id"), "error": {"kind": "crash", "line": None, "message": f"engine error: {error!r}", "traceback": ""}}
         protocol.write(json.dumps(result, allow_nan=True) + "\n")

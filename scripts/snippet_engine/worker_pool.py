@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import threading
@@ -97,6 +98,9 @@ class WorkerProcess:
         if self.alive():
             self.process.kill()
         self.process.wait()
+        # Its jobs' folder. (One whose runner was killed too goes when the next worker starts.)
+        if self.hello and self.hello.get("folder"):
+            shutil.rmtree(self.hello["folder"], ignore_errors=True)
 
     def close(self) -> None:
         # A worker keeps nothing worth a clean exit, and tearing down an interpreter
