@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import signal
 import subprocess
 import time
 import urllib.request
@@ -47,7 +48,9 @@ class Server:
         raise AssertionError(f"timed out waiting on {path}; page starts {last[:300]!r}; log:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
+        # Ctrl-C, as a contributor stops it: mkdocs then runs the hooks' shutdown,
+        # which stops the snippet workers and removes their folders.
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
