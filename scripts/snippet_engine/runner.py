@@ -182,13 +182,6 @@ class SnippetRunner:
         # Results are written by one writer thread, so a worker gets its next snippet
         # without waiting for the previous output file to be written.
         writer = ThreadPoolExecutor(max_workers=1)
-        # Read once per run: looking the torch version up costs ~2 ms (it parses the
-        # package metadata), which was the writer's biggest cost per snippet.
-        run_environment = {
-            "torch": environment.torch_version(),
-            "python": environment.python_version(),
-            "platform": environment.platform_name(),
-        }
 
         def one(item) -> tuple[Outcome, object]:
             snippet, reason, source, text, source_plan = item
@@ -218,7 +211,7 @@ class SnippetRunner:
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
                     return Outcome(snippet, "failed", reason, error), None
-            written = writer.submit(self._store, snippet, source, text, source_plan, first, run_environment)
+            written = writer.submit(self._store, snippet, source, text, source_plan, first)
             return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0)), written
 
         # A lane thread that is handed a result must get the GIL at once, or its worker
@@ -239,7 +232,7 @@ class SnippetRunner:
         self._learn_preload(imported_by)
         return outcomes
 
-    def _store(self, snippet: Snippet, source: bytes, text: str, source_plan, result: dict, run_environment: dict) -> None:
+    def _store(self, snippet: Snippet, source: bytes, text: str, source_plan, result: dict) -> None:
         root = self.project.root
         dependencies = {}
         for path in result.get("reads", []):
@@ -259,9 +252,9 @@ class SnippetRunner:
             values=result["values"],
             dependencies=dependencies,
             environment={
-                "torch": run_environment["torch"] or str(result.get("torch")),
-                "python": run_environment["python"],
-                "platform": run_environment["platform"],
+                "torch": environment.torch_version() or str(result.get("torch")),  # cached: read once per process
+                "python": environment.python_version(),
+                "platform": environment.platform_name(),
                 "device": result.get("device", "CPU"),
             },
             generated=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -94,14 +94,13 @@ def make_worker_folder() -> tuple[str, int]:
     return folder, lock_fd
 
 
-def remove_abandoned_worker_folders() -> list[str]:
+def remove_abandoned_worker_folders() -> None:
     """Folders of workers that were killed (a SIGKILLed run, say), with their jobs' files."""
     root = JOB_FOLDER_ROOT or tempfile.gettempdir()
-    removed = []
     try:
         names = [name for name in os.listdir(root) if name.startswith(WORKER_FOLDER_PREFIX)]
     except OSError:
-        return removed
+        return
     for name in names:
         folder = os.path.join(root, name)
         try:
@@ -115,8 +114,6 @@ def remove_abandoned_worker_folders() -> list[str]:
         finally:
             os.close(lock_fd)
         shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
 
 
 def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:

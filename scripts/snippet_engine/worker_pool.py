@@ -35,7 +35,7 @@ class WorkerProcess:
             # Back the heap with transparent huge pages where the kernel allows it (THP
             # "madvise" or "always"): importing torch leaves ~85 MB of heap, and fork()
             # then copies one page-table entry per 2 MB instead of one per 4 KB, and the
-            # child's exit frees fewer. Measured here: 9 % less time at --jobs 1, 5 % at 2.
+            # child's exit frees fewer. Measured here: 9 % less time at --jobs 1 and at 2.
             "GLIBC_TUNABLES": ":".join(filter(None, [os.environ.get("GLIBC_TUNABLES"), "glibc.malloc.hugetlb=1"])),
         }
         env = dict(os.environ, **engine_env)
@@ -105,7 +105,7 @@ class WorkerProcess:
     def close(self) -> None:
         # A worker keeps nothing worth a clean exit, and tearing down an interpreter
         # with torch loaded costs ~0.15 s of CPU: stop it outright. (Its child, if a
-        # run was interrupted, dies with it: see child.run.)
+        # run was interrupted, dies with it: see child._die_with_worker.)
         try:
             self.process.stdin.close()
         except OSError:

@@ -131,10 +131,10 @@ class SourceFormula:
     display: bool
 
 
-def _blank_fences(markdown: str) -> list[str]:
-    """The lines of ``markdown`` with every fenced code block (fences included) blanked."""
-    lines = markdown.split("\n")
-    out = []
+def _fenced_blocks(lines: list[str]):
+    """(opening line index, closing line index) of each fenced code block; an unclosed
+    fence runs to the end (its closing index is then ``len(lines)``). A backtick
+    fence whose info string holds a backtick is not a fence (CommonMark)."""
     i = 0
     while i < len(lines):
         opening = _FENCE_OPEN.match(lines[i])
@@ -144,12 +144,19 @@ def _blank_fences(markdown: str) -> list[str]:
             end = i + 1
             while end < len(lines) and not closing.match(lines[end]):
                 end += 1
-            out.extend([""] * (min(end, len(lines) - 1) - i + 1))  # an unclosed fence runs to the end
+            yield i, end
             i = end + 1
             continue
-        out.append(lines[i])
         i += 1
-    return out[: len(lines)]
+
+
+def _blank_fences(markdown: str) -> list[str]:
+    """The lines of ``markdown`` with every fenced code block (fences included) blanked."""
+    lines = markdown.split("\n")
+    for start, end in _fenced_blocks(lines):
+        end = min(end, len(lines) - 1)
+        lines[start : end + 1] = [""] * (end - start + 1)
+    return lines
 
 
 def _blank_front_matter(markdown: str) -> str:
@@ -252,21 +259,10 @@ def embeds_in_markdown(markdown: str) -> list[str]:
     """Targets (``article/name.py`` or ``article/name.py:section``) of code fences that only include a snippet."""
     lines = markdown.split("\n")
     targets = []
-    i = 0
-    while i < len(lines):
-        opening = _FENCE_OPEN.match(lines[i])
-        if opening:
-            fence = opening.group("fence")
-            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-            end = i + 1
-            while end < len(lines) and not closing.match(lines[end]):
-                end += 1
-            body = [line for line in lines[i + 1 : end] if line.strip()]
-            if len(body) == 1 and _INCLUDE_ONLY.match(body[0]):
-                targets.append(_INCLUDE_ONLY.match(body[0]).group("target"))
-            i = end + 1
-            continue
-        i += 1
+    for start, end in _fenced_blocks(lines):
+        body = [line for line in lines[start + 1 : end] if line.strip()]
+        if len(body) == 1 and _INCLUDE_ONLY.match(body[0]):
+            targets.append(_INCLUDE_ONLY.match(body[0]).group("target"))
     return targets
 
 
