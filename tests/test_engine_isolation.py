@@ -76,12 +76,51 @@ def test_snippet_sees_the_environment_it_was_started_with_not_the_engines(scratc
     # must see what a reader's `python snippet.py` would.
     scratch.snippet("a/env.py", """\
 import os
-names = ["GLIBC_TUNABLES", "OMP_WAIT_POLICY", "PYTHONPATH", "PYTHONIOENCODING", "SNIPPET_ENGINE_RESTORE_ENV", "READER_SETTING"]
+names = ["GLIBC_TUNABLES", "OMP_WAIT_POLICY", "OMP_NUM_THREADS", "PYTHONPATH", "PYTHONIOENCODING", "SNIPPET_ENGINE_RESTORE_ENV", "READER_SETTING"]
 print({name: os.environ.get(name) for name in names})
 """)
     env = {"READER_SETTING": "kept", "OMP_WAIT_POLICY": "ACTIVE"}
-    for name in ("GLIBC_TUNABLES", "PYTHONPATH", "PYTHONIOENCODING"):
+    for name in ("GLIBC_TUNABLES", "OMP_NUM_THREADS", "PYTHONPATH", "PYTHONIOENCODING"):
         env[name] = None
-    assert scratch.run(env=env).returncode == 0
+    # --jobs 2: the engine then also caps each child's threads through OMP_NUM_THREADS.
+    assert scratch.run("--jobs", "2", env=env).returncode == 0
     shown = json.loads(scratch.output("a/env.py").read_text())["stdout"]
-    assert shown == str({"GLIBC_TUNABLES": None, "OMP_WAIT_POLICY": "ACTIVE", "PYTHONPATH": None, "PYTHONIOENCODING": None, "SNIPPET_ENGINE_RESTORE_ENV": None, "READER_SETTING": "kept"}) + "\n"
+    assert shown == str({"GLIBC_TUNABLES": None, "OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": None, "PYTHONPATH": None, "PYTHONIOENCODING": None, "SNIPPET_ENGINE_RESTORE_ENV": None, "READER_SETTING": "kept"}) + "\n"
+
+
+def test_snippet_runs_with_the_garbage_collector_on(scratch):
+    # The worker imports torch with the collector off, for speed; a snippet must not inherit that.
+    scratch.snippet("a/gc_state.py", "import gc\nprint(gc.isenabled())\n")
+    assert scratch.run("--jobs", "1").returncode == 0
+    assert json.loads(scratch.output("a/gc_state.py").read_text())["stdout"] == "True\n"
+
+
+def _plain_python_threads(env: dict) -> int:
+    """What `python -c 'import torch; print(torch.get_num_threads())'` says: a reader's default."""
+    import os
+    import subprocess
+    import sys
+    full = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"], capture_output=True, text=True, env=full, check=True)
+    return int(out.stdout)
+
+
+def test_snippets_side_by_side_share_the_cores_and_one_at_a_time_gets_them_all(scratch):
+    # Two children each starting a thread per core would fight over the cores
+    # (torchrun sets one thread per process for the same reason). A reader's own
+    # OMP_NUM_THREADS is respected; at --jobs 1 a snippet gets what a reader gets.
+    import os
+    scratch.snippet("a/threads.py", "import torch\nprint(torch.get_num_threads())\n")
+    cores = os.cpu_count() or 1
+    unset = {"OMP_NUM_THREADS": None, "MKL_NUM_THREADS": None}
+
+    def threads(*args: str, env: dict) -> int:
+        result = scratch.run("--force", *args, env=env)
+        assert result.returncode == 0, result.stderr
+        return int(json.loads(scratch.output("a/threads.py").read_text())["stdout"])
+
+    assert threads("--jobs", "1", env=unset) == _plain_python_threads(unset)
+    assert threads("--jobs", "2", env=unset) == max(1, cores // 2)
+    # --jobs 4 alone would give each child max(1, cores // 4) threads; the reader asked for 2.
+    reader = {**unset, "OMP_NUM_THREADS": "2"}
+    assert threads("--jobs", "4", env=reader) == _plain_python_threads(reader)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -152,9 +153,15 @@ class SnippetRunner:
 
     def _start_workers(self, count: int) -> None:
         if self.pool is None:
-            self.pool = WorkerPool(count, self._learned_preload())
+            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child())
         else:
             self.pool.grow_to(count)
+
+    def _threads_per_child(self) -> int | None:
+        """torch's intra-op threads per snippet: None (torch's default, a thread per core) at --jobs 1."""
+        if self.jobs == 1:
+            return None
+        return max(1, (os.cpu_count() or 1) // self.jobs)
 
     def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
         self._start_workers(min(self.jobs, len(to_run)))
