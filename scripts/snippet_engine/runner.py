@@ -15,6 +15,7 @@ from typing import Callable
 from . import environment, freshness
 from .layout import Project, Snippet
 from .output_records import OutputRecord, remove_leftover_temp_files, sha256_bytes, sha256_file, write_record
+from .record_writer import BurstWriter
 from .run_lock import run_lock
 from .source_plan import SnippetSourceError, plan
 from .worker_pool import WorkerPool
@@ -186,9 +187,9 @@ class SnippetRunner:
         counter = iter(range(1, total + 1))
         imported_by: dict[str, set[str]] = {}
 
-        # Results are written by one writer thread, so a worker gets its next snippet
-        # without waiting for the previous output file to be written.
-        writer = ThreadPoolExecutor(max_workers=1)
+        # Results are written on a thread of their own, in bursts (see record_writer),
+        # so a worker gets its next snippet without waiting for an output file.
+        writer = BurstWriter()
 
         def one(item) -> tuple[Outcome, object]:
             snippet, reason, source, text, source_plan = item
