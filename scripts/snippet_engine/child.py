@@ -12,7 +12,6 @@ from __future__ import annotations
 import __future__
 import ast
 import builtins
-import ctypes
 import faulthandler
 import io
 import json
@@ -25,6 +24,8 @@ import sys
 import time
 import traceback
 from pathlib import Path
+
+from .parent_death import die_with_parent
 
 
 class NetworkBlocked(PermissionError):
@@ -190,21 +191,6 @@ def run(job: dict, files: dict) -> None:
             os._exit(status)
 
 
-try:  # looked up in the worker, once, not in every child
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _prctl = None
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_worker(worker_pid: int) -> None:
-    """If the worker is stopped while this child runs (an interrupted run), stop too."""
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != worker_pid:  # it was gone before the request took effect
-        os._exit(1)
-
-
 def _restore_environment() -> None:
     """Undo the variables the engine set for its worker (they act at start-up, long past)."""
     saved = json.loads(os.environ.pop("SNIPPET_ENGINE_RESTORE_ENV", "{}"))
@@ -217,7 +203,7 @@ def _restore_environment() -> None:
 
 def _run(job: dict, files: dict) -> None:
     os.setsid()  # own process group, so a timeout kills whatever the snippet started too
-    _die_with_worker(job["worker_pid"])
+    die_with_parent(job["worker_pid"])  # an interrupted run stops its worker, and so this child
     _restore_environment()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

@@ -11,7 +11,6 @@ parallel op.
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import gc
 import importlib
@@ -25,17 +24,9 @@ import tempfile
 import threading
 import time
 
+from .parent_death import die_with_parent
+
 BASE_PRELOAD = ["torch", "torch.nn", "torch.nn.functional", "numpy", "numpy.random"]
-
-
-def _die_with_parent() -> None:
-    """If the runner is killed, take this worker (and so its children) down too."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def preload(modules: list[str]) -> list[str]:
@@ -190,7 +181,7 @@ def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:
 
 
 def main() -> None:
-    _die_with_parent()
+    die_with_parent()  # a killed runner takes this worker, and so its children, down too
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     requested = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []

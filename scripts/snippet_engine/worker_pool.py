@@ -111,7 +111,7 @@ class WorkerProcess:
     def close(self) -> None:
         # A worker keeps nothing worth a clean exit, and tearing down an interpreter
         # with torch loaded costs ~0.15 s of CPU: stop it outright. (Its child, if a
-        # run was interrupted, dies with it: see child._die_with_worker.)
+        # run was interrupted, dies with it: see parent_death.die_with_parent.)
         try:
             self.process.stdin.close()
         except OSError:
