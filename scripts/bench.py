@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -168,9 +169,7 @@ def bench_notebooks(runs: int) -> None:
         "without (no mkdocs-jupyter, no hook)": {"drop_hooks": ("notebook_pages",), "drop_plugin": "mkdocs-jupyter", "drop_nav": "notebooks/"},
     })
     a, b = m["with notebook pages"], m["without (no mkdocs-jupyter, no hook)"]
-    started = time.perf_counter()
-    subprocess.run([PYTHON, "-c", "import mkdocs_jupyter.plugin"], check=True)
-    plugin_import = time.perf_counter() - started - best_of(1, [PYTHON, "-c", "pass"])
+    plugin_import = best_of(1, [PYTHON, "-c", "import mkdocs_jupyter.plugin"]) - best_of(1, [PYTHON, "-c", "pass"])
     print(f"notebook pages add {a - b:+.3f} s to a warm build (target < 0.5 s where the plugin allows it)")
     print(f"of which importing mkdocs-jupyter (jupytext, nbconvert) costs about {plugin_import:.3f} s; converted pages come from its cache")
 
@@ -229,10 +228,9 @@ def make_synthetic_site(root: Path, pages: int, per_page: int, kind: str = "arti
     (root / "docs" / "index.md").write_text("# Synthetic\n")
     shutil.copytree(REPO / "docs" / "templates", root / "docs" / "templates")
     shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets")
-    config = [line for line in (REPO / "mkdocs.yml").read_text().splitlines()]
-    text = "\n".join(config)
+    text = (REPO / "mkdocs.yml").read_text()
     text = text.replace("- scripts/", f"- {REPO}/scripts/")
-    text = re.sub(r"\nnav:\n(?:  .*\n|    .*\n)+", "\nnav:\n  - index.md\n" + "\n".join(nav) + "\n", text + "\n")
+    text = re.sub(r"\nnav:\n(?:  .*\n|    .*\n)+", "\nnav:\n  - index.md\n" + "\n".join(nav) + "\n", text)
     (root / "mkdocs.yml").write_text(text)
     if (REPO / "node_modules").exists():
         (root / "node_modules").symlink_to(REPO / "node_modules")
@@ -249,8 +247,6 @@ def peak_memory_of(command: list[str]) -> tuple[float, float, subprocess.Complet
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
     peak = 0
     output: dict[str, str] = {}
-
-    import threading
 
     def drain():
         output["stdout"], output["stderr"] = process.communicate()

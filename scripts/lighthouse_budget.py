@@ -53,11 +53,13 @@ MAX_TRANSFER_KB = 600
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".mjs")
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files; text gzipped when the client accepts it (like GitHub Pages, Netlify, nginx)."""
-
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002
         pass
+
+
+class GzipHandler(QuietHandler):
+    """Static files; text gzipped when the client accepts it (like GitHub Pages, Netlify, nginx)."""
 
     def send_head(self):
         if "gzip" not in self.headers.get("Accept-Encoding", ""):
@@ -78,11 +80,6 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
         self.end_headers()
         return io.BytesIO(body)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        pass
 
 
 def serve(site_dir: Path, compress: bool) -> tuple[http.server.ThreadingHTTPServer, str]:
