@@ -25,23 +25,19 @@ is missed (2 if Lighthouse or the build could not run).
 from __future__ import annotations
 
 import argparse
-import functools
-import gzip
-import http.server
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
 sys.path.insert(0, str(REPO / "scripts"))
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS as CHROME_FLAGS  # noqa: E402
+from local_site_server import served  # noqa: E402
 ARTICLE_PATH = "/cross-entropy/"
 
 #: category id -> minimum score (0-100)
@@ -49,46 +45,6 @@ SCORE_TARGETS = {"performance": 95, "accessibility": 95, "best-practices": 95}
 #: categories printed without a target
 REPORTED_ONLY = ("seo",)
 MAX_TRANSFER_KB = 600
-
-COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".mjs")
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-
-class GzipHandler(QuietHandler):
-    """Static files; text gzipped when the client accepts it (like GitHub Pages, Netlify, nginx)."""
-
-    def send_head(self):
-        if "gzip" not in self.headers.get("Accept-Encoding", ""):
-            return super().send_head()
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?", 1)[0].split("#", 1)[0].endswith("/"):
-                return super().send_head()  # the redirect to the URL with a slash
-            path = path / "index.html"
-        if not path.is_file() or path.suffix not in COMPRESSIBLE:
-            return super().send_head()  # 404s and binary files (fonts, images) as they are
-        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Vary", "Accept-Encoding")
-        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
-def serve(site_dir: Path, compress: bool) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler_class = GzipHandler if compress else QuietHandler
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(site_dir)))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
 
 def die(message: str) -> None:
     """Stop with exit status 2: the measurement itself could not be made."""
@@ -183,15 +139,11 @@ def main(argv: list[str] | None = None) -> int:
             build_site(site)
         if not (site / args.page.strip("/") / "index.html").is_file():
             die(f"{site}: no page at {args.page}")
-        server, base = serve(site.resolve(), compress=not args.no_gzip)
-        try:
+        with served(site.resolve(), compress=not args.no_gzip) as base:
             runs = []
             for n in range(args.runs):
                 report = work / f"report-{n}.json"
                 runs.append((run_lighthouse(base + args.page, args.preset, report), report))
-        finally:
-            server.shutdown()
-            server.server_close()
         lhr, report = best_run(runs)
         if args.report:
             shutil.copy(report, args.report)

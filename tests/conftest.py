@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,21 +23,24 @@ def repo() -> Path:
     return REPO
 
 
-def run_script(root: Path, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`scripts/run_snippets.py` of this checkout, pointed at another project root.
+def environment_with(changes: dict | None) -> dict[str, str]:
+    """This process's environment with `changes` applied; a None value removes a variable."""
+    merged = {**os.environ, **(changes or {})}
+    return {name: value for name, value in merged.items() if value is not None}
 
-    `env` adds variables to this process's environment; a None value removes one.
-    """
-    merged = {**os.environ, **(env or {})}
+
+def run_script(root: Path, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`scripts/run_snippets.py` of this checkout, pointed at another project root, with `environment_with(env)`."""
     return subprocess.run(
         [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(root), *args],
-        capture_output=True, text=True, timeout=timeout, env={name: value for name, value in merged.items() if value is not None},
+        capture_output=True, text=True, timeout=timeout, env=environment_with(env),
     )
 
 
-def mkdocs_build(config_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def mkdocs_build(config_dir: Path, *args: str, timeout: float = 300, strict: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([MKDOCS, "build", "--strict", *args], cwd=config_dir, capture_output=True, text=True, timeout=timeout, env=env)
+    command = [MKDOCS, "build", *(["--strict"] if strict else []), *args]
+    return subprocess.run(command, cwd=config_dir, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 class ScratchProject:
@@ -88,3 +92,46 @@ def scratch_site(tmp_path: Path, repo: Path) -> ScratchProject:
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden files' expected outputs")
+
+
+def show_snippet_on_home_pages(site: ScratchProject, name: str, source: str) -> Path:
+    """Add snippet `name` to a scratch site, embed it on every language's home page, run it
+    and build the site (strict); returns the built site's folder."""
+    site.snippet(name, source)
+    for page in (site.root / "docs").glob("index*.md"):
+        page.write_text(page.read_text() + f'\n```python\n--8<-- "{name}"\n```\n')
+    assert site.run(f"snippets/{name}").returncode == 0
+    result = mkdocs_build(site.root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return site.root / "site"
+
+
+# One strict build of the real site per session, shared by every test that only reads it
+# (the browser suite builds it at collection time, to make one test per page).
+_real_site: tuple[Path, bool, str] | None = None
+
+
+def real_site_build() -> tuple[Path, bool, str]:
+    """(site folder, built without error, build log); built on first call."""
+    global _real_site
+    if _real_site is None:
+        site_dir = Path(tempfile.mkdtemp(prefix="real-site-"))
+        try:
+            result = mkdocs_build(REPO, "--site-dir", str(site_dir), timeout=600)
+            _real_site = (site_dir, result.returncode == 0, result.stdout + result.stderr)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            _real_site = (site_dir, False, f"{MKDOCS} build --strict could not run: {error}")
+    return _real_site
+
+
+@pytest.fixture(scope="session")
+def real_site() -> Path:
+    site_dir, ok, log = real_site_build()
+    if not ok:
+        pytest.fail(f"mkdocs build --strict failed:\n{log[-4000:]}", pytrace=False)
+    return site_dir
+
+
+def pytest_unconfigure(config):
+    if _real_site is not None:
+        shutil.rmtree(_real_site[0], ignore_errors=True)

@@ -5,7 +5,6 @@ Each test works in a scratch copy of a project, never the real `snippets/`.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -262,15 +261,10 @@ def test_unclosed_section_marker_is_an_error_with_its_line(scratch):
 
 
 def test_printed_html_is_shown_as_text_never_as_markup(scratch_site):
-    from conftest import mkdocs_build
+    from conftest import show_snippet_on_home_pages
 
-    scratch_site.snippet("cross_entropy/prints_html.py", "print('<script>alert(1)</script>')\nprint('<img src=x onerror=alert(2)>')\nprint('```')\n")
-    for page in (scratch_site.root / "docs").glob("index*.md"):  # every language edition
-        page.write_text(page.read_text() + '\n```python\n--8<-- "cross_entropy/prints_html.py"\n```\n')
-    assert scratch_site.run("snippets/cross_entropy/prints_html.py").returncode == 0
-    result = mkdocs_build(scratch_site.root)
-    assert result.returncode == 0, result.stderr[-2000:]
-    html = (scratch_site.root / "site" / "index.html").read_text()
+    site_dir = show_snippet_on_home_pages(scratch_site, "cross_entropy/prints_html.py", "print('<script>alert(1)</script>')\nprint('<img src=x onerror=alert(2)>')\nprint('```')\n")
+    html = (site_dir / "index.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "<script>alert(1)" not in html and "<img src=x" not in html

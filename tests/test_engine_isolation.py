@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+
+from conftest import PYTHON, environment_with
 
 CHANGES_EVERYTHING = """\
 import torch, numpy, json, fractions
@@ -36,7 +40,7 @@ def test_nothing_a_snippet_changes_leaks_into_the_next(scratch):
     for name in ("a/b_reports.py", "a/c_reports.py"):
         out = json.loads(scratch.output(name).read_text())["stdout"]
         assert "dtype torch.float32" in out
-        assert "threads 1\n" not in out or __import__("os").cpu_count() == 1
+        assert "threads 1\n" not in out or os.cpu_count() == 1
         assert "tensor tensor([0.3333])" in out
         assert "fractions imported False" in out
         assert "json touched False" in out
@@ -97,11 +101,7 @@ def test_snippet_runs_with_the_garbage_collector_on(scratch):
 
 def _plain_python_threads(env: dict) -> int:
     """What `python -c 'import torch; print(torch.get_num_threads())'` says: a reader's default."""
-    import os
-    import subprocess
-    import sys
-    full = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"], capture_output=True, text=True, env=full, check=True)
+    out = subprocess.run([PYTHON, "-c", "import torch; print(torch.get_num_threads())"], capture_output=True, text=True, env=environment_with(env), check=True)
     return int(out.stdout)
 
 
@@ -109,7 +109,6 @@ def test_snippets_side_by_side_share_the_cores_and_one_at_a_time_gets_them_all(s
     # Two children each starting a thread per core would fight over the cores
     # (torchrun sets one thread per process for the same reason). A reader's own
     # OMP_NUM_THREADS is respected; at --jobs 1 a snippet gets what a reader gets.
-    import os
     scratch.snippet("a/threads.py", "import torch\nprint(torch.get_num_threads())\n")
     cores = os.cpu_count() or 1
     unset = {"OMP_NUM_THREADS": None, "MKL_NUM_THREADS": None}

@@ -113,13 +113,8 @@ def test_a_changed_article_makes_its_notebook_stale(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory):
-    from conftest import mkdocs_build
-
-    site = tmp_path_factory.mktemp("notebook-site") / "site"
-    result = mkdocs_build(REPO, "--site-dir", str(site))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return site
+def built_site(real_site):
+    return real_site
 
 
 @pytest.mark.parametrize("language", ["", "zh/"])

@@ -1,8 +1,6 @@
 """The site and its snippets agree: everything shown exists, is current and is bound to a run."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import mkdocs_build, run_script

@@ -15,7 +15,6 @@ import builtins
 import faulthandler
 import io
 import json
-import math
 import os
 import resource
 import signal
@@ -23,7 +22,6 @@ import socket
 import sys
 import time
 import traceback
-from pathlib import Path
 
 from .parent_death import die_with_parent
 
@@ -249,7 +247,6 @@ def _run(job: dict, files: dict) -> None:
     namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
     owners = {first: owner for first, _last, owner in job["statements"]}
 
-    sections: dict[str, str] = {}
     pieces: list[tuple[str | None, int, int]] = []  # (section, start offset, end offset)
     error = None
     started = time.perf_counter()

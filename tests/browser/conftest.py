@@ -11,14 +11,7 @@
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,9 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 SNIPPETS = REPO / "snippets"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
 
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tests/conftest.py puts scripts/ on sys.path)
+from local_site_server import served  # noqa: E402
+from conftest import real_site_build  # noqa: E402
 LOCAL_HOST = "127.0.0.1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -59,16 +53,7 @@ _build: Build | None = None
 def site_build() -> Build:
     global _build
     if _build is None:
-        site_dir = Path(tempfile.mkdtemp(prefix="browser-site-"))
-        try:
-            result = subprocess.run(
-                [MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
-                cwd=REPO, capture_output=True, text=True, timeout=600,
-                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            )
-            ok, log = result.returncode == 0, result.stdout + result.stderr
-        except (OSError, subprocess.TimeoutExpired) as error:
-            ok, log = False, f"{MKDOCS} build --strict could not run: {error}"
+        site_dir, ok, log = real_site_build()
         _build = Build(site_dir, ok, log)
         if ok:
             _build.pages = discover_pages(site_dir, DOCS)
@@ -83,11 +68,6 @@ def pytest_generate_tests(metafunc):
     # A failed build still yields one test, which fails with the build's log, instead of a collection error.
     pages = build.pages or [None]
     metafunc.parametrize("site_page", pages, ids=[p.test_id if p else "site-build" for p in pages], indirect=True)
-
-
-def pytest_unconfigure(config):
-    if _build is not None:
-        shutil.rmtree(_build.site_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -131,21 +111,10 @@ def chinese_article_page(built_site) -> SitePage:
 # The server
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="session")
 def base_url(built_site) -> str:
-    handler = functools.partial(_QuietHandler, directory=str(built_site.site_dir))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(built_site.site_dir) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def _fenced_blocks(lines: list[str]):
         i += 1
 
 
-def _blank_fences(markdown: str) -> list[str]:
+def blank_fences(markdown: str) -> list[str]:
     """The lines of ``markdown`` with every fenced code block (fences included) blanked."""
     lines = markdown.split("\n")
     for start, end in _fenced_blocks(lines):
@@ -202,7 +202,7 @@ def formulas_in_markdown(markdown: str) -> list[SourceFormula]:
         bindings.append(match.group(0))
         return f"{_HIDDEN[0]}{len(bindings) - 1}{_HIDDEN[1]}" + "\n" * match.group(0).count("\n")
 
-    text = "\n".join(_blank_fences(_blank_front_matter(markdown)))
+    text = "\n".join(blank_fences(_blank_front_matter(markdown)))
     text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     text = _BINDING.sub(hide_binding, text)
     shown = lambda tex: re.sub(_HIDDEN_RE, lambda m: bindings[int(m.group(1))], tex)  # noqa: E731

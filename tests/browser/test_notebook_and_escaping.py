@@ -1,14 +1,12 @@
 """In the browser: the article's notebook downloads and opens; printed HTML is shown, never run."""
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import nbformat
 import pytest
 
-from .conftest import DESKTOP, DOCS, LOCAL_HOST, Session, _QuietHandler
+from local_site_server import served
+
+from .conftest import DESKTOP, DOCS, Session
 
 pytestmark = pytest.mark.browser
 
@@ -40,19 +38,11 @@ def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_
 @pytest.fixture
 def hostile_site(scratch_site):
     """A scratch copy of the site whose home page shows a snippet that prints HTML."""
-    from conftest import mkdocs_build
+    from conftest import show_snippet_on_home_pages
 
-    scratch_site.snippet("cross_entropy/prints_html.py", "print('<script>alert(1)</script>')\nprint('<img src=x onerror=alert(2)>')\n")
-    for page in (scratch_site.root / "docs").glob("index*.md"):
-        page.write_text(page.read_text() + '\n```python\n--8<-- "cross_entropy/prints_html.py"\n```\n')
-    assert scratch_site.run("snippets/cross_entropy/prints_html.py").returncode == 0
-    result = mkdocs_build(scratch_site.root)
-    assert result.returncode == 0, result.stderr[-2000:]
-    handler = functools.partial(_QuietHandler, directory=str(scratch_site.root / "site"))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
-    server.shutdown()
+    site_dir = show_snippet_on_home_pages(scratch_site, "cross_entropy/prints_html.py", "print('<script>alert(1)</script>')\nprint('<img src=x onerror=alert(2)>')\n")
+    with served(site_dir) as url:
+        yield url
 
 
 def test_printed_html_is_shown_as_text_and_never_executed(browser, hostile_site):
