@@ -144,6 +144,7 @@ class Traffic:
     foreign: list[str] = field(default_factory=list)  #: requests to other hosts (aborted)
     failed: list[str] = field(default_factory=list)  #: requestfailed, or HTTP status >= 400
     console_errors: list[str] = field(default_factory=list)  #: console errors and uncaught exceptions
+    in_flight: set = field(default_factory=set)  #: requests sent and not yet finished or failed
 
     def problems(self) -> list[str]:
         return (
@@ -156,9 +157,15 @@ class Traffic:
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(
             f"{message.text} ({message.location.get('url', '')}:{message.location.get('lineNumber', '')})"))
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
-        page.on("requestfailed", lambda request: self.failed.append(f"{request.url}: {request.failure}"))
+        page.on("request", lambda request: self.in_flight.add(request))
+        page.on("requestfinished", lambda request: self.in_flight.discard(request))
+        page.on("requestfailed", self._on_failed)
         page.on("response", lambda response: response.status >= 400 and self.failed.append(
             f"{response.url}: HTTP {response.status}"))
+
+    def _on_failed(self, request) -> None:
+        self.in_flight.discard(request)
+        self.failed.append(f"{request.url}: {request.failure}")
 
 
 class Session:
@@ -188,8 +195,25 @@ class Session:
         page = self.context.new_page()
         page.goto(url_path, wait_until="load")
         if settle:
-            page.wait_for_load_state("networkidle")
+            self.settle(page)
         return page
+
+    def settle(self, page, quiet_ms: int = 300, timeout_ms: int = 15_000) -> None:
+        """Wait until no request has been in flight for ``quiet_ms``.
+
+        Call it before a click that leaves the page. Leaving aborts whatever the page still loads
+        (the search worker fetches its language packs after ``load``), and an aborted request counts
+        as a failure. Playwright's ``networkidle`` is reached once per load, and waiting for it again
+        returns at once, so it says nothing about requests made later (after a download, say).
+        """
+        waited = quiet = 0
+        while quiet < quiet_ms:
+            if waited >= timeout_ms:
+                pending = sorted(request.url for request in self.traffic.in_flight)
+                pytest.fail(f"the network never went quiet; still loading after {timeout_ms} ms: {pending}", pytrace=False)
+            page.wait_for_timeout(50)
+            waited += 50
+            quiet = quiet + 50 if not self.traffic.in_flight else 0
 
     def assert_clean(self) -> None:
         problems = self.traffic.problems()

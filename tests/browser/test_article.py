@@ -88,10 +88,11 @@ def wait_for_result(page, url_path: str) -> None:
         pytest.fail(f"no search result links to {url_path}; the result pane says:\n{listed}", pytrace=False)
 
 
-def open_result(page, url_path: str) -> None:
+def open_result(session, page, url_path: str) -> None:
     links = page.locator(".md-search-result__list a[href]")
     for i in range(links.count()):
         if urlsplit(links.nth(i).evaluate("a => a.href")).path == url_path:
+            session.settle(page)
             links.nth(i).click()
             page.wait_for_url(lambda url: urlsplit(url).path == url_path)
             return
@@ -102,7 +103,7 @@ def test_search_finds_the_article(session, article_page):
     page = session.open("/", settle=False)
     search_as_a_person(page, "cross entropy")
     wait_for_result(page, article_page.url_path)
-    open_result(page, article_page.url_path)
+    open_result(session, page, article_page.url_path)
     expect(page.locator("h1")).to_contain_text("CrossEntropyLoss")
     session.assert_clean()
 
@@ -113,13 +114,14 @@ def test_search_in_chinese_finds_the_chinese_article(new_session, chinese_articl
     page = session.open(lang_root, settle=False)
     search_as_a_person(page, "交叉熵")
     wait_for_result(page, chinese_article_page.url_path)
-    open_result(page, chinese_article_page.url_path)
+    open_result(session, page, chinese_article_page.url_path)
     assert page.evaluate("document.documentElement.lang").lower().startswith("zh")
     session.assert_clean()
 
 
-def switch_language(page, hreflang: str) -> None:
+def switch_language(session, page, hreflang: str) -> None:
     """Open the header's language menu as a reader does (hover, it unfolds) and pick ``hreflang``."""
+    session.settle(page)
     menu = page.locator(".md-header .md-select")
     menu.hover()
     link = menu.locator(f"a.md-select__link[hreflang='{hreflang}']")
@@ -130,11 +132,11 @@ def switch_language(page, hreflang: str) -> None:
 def test_language_switcher_goes_to_the_twin_page_and_back(session, article_page, chinese_article_page):
     page = session.open(article_page.url_path, settle=False)
     zh = chinese_article_page.lang
-    switch_language(page, zh)
+    switch_language(session, page, zh)
     page.wait_for_url(lambda url: urlsplit(url).path == chinese_article_page.url_path)
     expect(page.locator("html")).to_have_attribute("lang", zh)
 
-    switch_language(page, article_page.lang)
+    switch_language(session, page, article_page.lang)
     page.wait_for_url(lambda url: urlsplit(url).path == article_page.url_path)
     expect(page.locator("html")).to_have_attribute("lang", article_page.lang)
     session.assert_clean()

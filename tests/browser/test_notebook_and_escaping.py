@@ -27,8 +27,9 @@ def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_
     nbformat.validate(notebook)
     assert notebook == nbformat.read(DOCS / "notebooks" / "cross-entropy.ipynb", as_version=4)
 
+    session.settle(page)
     links.locator("a:not([download])").click()
-    page.wait_for_load_state("networkidle")
+    session.settle(page)
     assert page.url.rstrip("/").endswith(("/notebooks/cross-entropy" if language == "en" else "/zh/notebooks/cross-entropy"))
     assert page.locator(".jupyter-wrapper .jp-Cell").count() > 10
     assert page.evaluate("document.documentElement.lang") == language
