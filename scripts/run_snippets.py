@@ -12,7 +12,6 @@ previous output is kept) or, with --check, when any output is stale.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from snippet_engine import freshness, notebooks  # noqa: E402
 from snippet_engine.layout import Project  # noqa: E402
+from snippet_engine.usable_cpus import usable_cpus  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,7 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("snippets", nargs="*", help="only these snippets (default: all)")
     parser.add_argument("--force", action="store_true", help="run even the snippets whose outputs are current")
     parser.add_argument("--check", action="store_true", help="run nothing; exit 1 if any output is stale or missing")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="snippets run in parallel (default: CPU count)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="snippets run in parallel (default, or 0: the CPUs this process may use)")
     parser.add_argument("--repeat", type=int, default=1, help="run each snippet N times and fail if the outputs differ")
     parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from snippet_engine.runner import SnippetRunner
 
-    runner = SnippetRunner(project, jobs=args.jobs, repeat=args.repeat)
+    runner = SnippetRunner(project, jobs=args.jobs or usable_cpus(), repeat=args.repeat)
     try:
         summary = runner.run(selection, force=args.force)
     finally:

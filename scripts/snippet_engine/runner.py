@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
@@ -18,6 +17,7 @@ from .output_records import OutputRecord, remove_leftover_temp_files, sha256_byt
 from .record_writer import BurstWriter
 from .run_lock import run_lock
 from .source_plan import SnippetSourceError, plan
+from .usable_cpus import usable_cpus
 from .worker_pool import WorkerPool
 
 OUTPUT_LIMIT_BYTES = 1_000_000
@@ -162,7 +162,7 @@ class SnippetRunner:
         """torch's intra-op threads per snippet: None (torch's default, a thread per core) at --jobs 1."""
         if self.jobs == 1:
             return None
-        return max(1, (os.cpu_count() or 1) // self.jobs)
+        return max(1, usable_cpus() // self.jobs)
 
     def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
         self._start_workers(min(self.jobs, len(to_run)))
