@@ -45,8 +45,9 @@ class GzipHandler(QuietHandler):
         return io.BytesIO(body)
 
 
-def serve(site_dir: Path, compress: bool) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler_class = GzipHandler if compress else QuietHandler
+def serve(site_dir: Path, compress: bool, handler_class: type[QuietHandler] | None = None) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve `site_dir` with `handler_class` (a QuietHandler subclass), or the quiet or gzip handler."""
+    handler_class = handler_class or (GzipHandler if compress else QuietHandler)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(site_dir)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -54,9 +55,9 @@ def serve(site_dir: Path, compress: bool) -> tuple[http.server.ThreadingHTTPServ
 
 
 @contextlib.contextmanager
-def served(site_dir: Path, compress: bool = False) -> Iterator[str]:
+def served(site_dir: Path, compress: bool = False, handler_class: type[QuietHandler] | None = None) -> Iterator[str]:
     """The site's base URL while the block runs; the server is shut and its socket closed after."""
-    server, url = serve(site_dir, compress)
+    server, url = serve(site_dir, compress, handler_class)
     try:
         yield url
     finally:

@@ -38,9 +38,8 @@ def run_script(root: Path, *args: str, timeout: float = 300, env: dict | None = 
 
 
 def mkdocs_build(config_dir: Path, *args: str, timeout: float = 300, strict: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [MKDOCS, "build", *(["--strict"] if strict else []), *args]
-    return subprocess.run(command, cwd=config_dir, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(command, cwd=config_dir, capture_output=True, text=True, timeout=timeout, env=environment_with({"NO_MKDOCS_2_WARNING": "1"}))
 
 
 class ScratchProject:

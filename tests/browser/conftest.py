@@ -171,10 +171,13 @@ class Traffic:
 class Session:
     """One browser context with its traffic log; opens pages that are watched from the start."""
 
+    #: A reader at a desk: what a context gets unless a test asks for other options.
+    DEFAULTS = {"viewport": DESKTOP, "color_scheme": "light", "locale": "en-US"}
+
     def __init__(self, browser, base_url: str, **options):
         self.base_url = base_url
         self.traffic = Traffic()
-        self.context = browser.new_context(base_url=base_url, **options)
+        self.context = browser.new_context(base_url=base_url, **{**self.DEFAULTS, **options})
         self.context.set_default_timeout(15_000)
         self.context.route("**/*", self._route)
         self.context.on("page", self.traffic.watch)
@@ -226,7 +229,7 @@ class Session:
 @pytest.fixture
 def session(browser, base_url):
     """A fresh context: desktop size, light colour scheme, English locale."""
-    session = Session(browser, base_url, viewport=DESKTOP, color_scheme="light", locale="en-US")
+    session = Session(browser, base_url)
     yield session
     session.close()
 
@@ -237,9 +240,6 @@ def new_session(browser, base_url):
     made = []
 
     def make(**options):
-        options.setdefault("viewport", DESKTOP)
-        options.setdefault("color_scheme", "light")
-        options.setdefault("locale", "en-US")
         made.append(Session(browser, base_url, **options))
         return made[-1]
 

@@ -6,7 +6,7 @@ import pytest
 
 from local_site_server import served
 
-from .conftest import DESKTOP, DOCS, Session
+from .conftest import DOCS, Session
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def hostile_site(scratch_site):
 
 
 def test_printed_html_is_shown_as_text_and_never_executed(browser, hostile_site):
-    session = Session(browser, hostile_site, viewport=DESKTOP, color_scheme="light", locale="en-US")
+    session = Session(browser, hostile_site)
     try:
         dialogs = []
         session.context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))

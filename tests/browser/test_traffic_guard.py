@@ -1,16 +1,18 @@
 """The browser tests' own guard: it must catch what it claims to catch, or a clean run proves nothing.
 
-Each page here is made for one fault and served by a server the test starts on 127.0.0.1.
+Each page here is made for one fault and served by a server the test starts on 127.0.0.1
+(the project's local site server, with two slow endpoints added).
 """
 from __future__ import annotations
 
-import http.server
 import threading
 import time
 
 import pytest
 
-from .conftest import DESKTOP, Session
+from local_site_server import QuietHandler, served
+
+from .conftest import Session
 
 pytestmark = pytest.mark.browser
 
@@ -27,42 +29,31 @@ PAGES = {
 
 
 @pytest.fixture
-def fault_server():
+def fault_server(tmp_path):
+    for path, body in PAGES.items():
+        (tmp_path / path.lstrip("/")).write_text(f"<!doctype html><html lang='en'><title>t</title>{body}</html>")
+    for endpoint in ("slow", "hang"):
+        (tmp_path / endpoint).write_text("ok")
     release = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002
-            pass
-
+    class FaultHandler(QuietHandler):
         def do_GET(self):
             if self.path == "/slow":
                 time.sleep(SLOW_SECONDS)
             elif self.path == "/hang":
                 release.wait(30)
-            elif self.path not in PAGES:
-                self.send_error(404)
-                return
-            body = f"<!doctype html><html lang='en'><title>t</title>{PAGES.get(self.path, 'ok')}</html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            super().do_GET()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with served(tmp_path, handler_class=FaultHandler) as url:
+        try:
+            yield url
+        finally:
+            release.set()  # before the server shuts down, so no handler is left waiting
 
 
 @pytest.fixture
 def guarded(browser, fault_server):
-    session = Session(browser, fault_server, viewport=DESKTOP, color_scheme="light", locale="en-US")
+    session = Session(browser, fault_server)
     yield session
     session.close()
 
