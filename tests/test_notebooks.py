@@ -112,15 +112,10 @@ def test_a_changed_article_makes_its_notebook_stale(tmp_path):
     assert "## Softmax, renamed" in (tmp_path / "docs" / "notebooks" / "cross-entropy.ipynb").read_text()
 
 
-@pytest.fixture(scope="module")
-def built_site(real_site):
-    return real_site
-
-
 @pytest.mark.parametrize("language", ["", "zh/"])
-def test_built_site_has_the_notebook_page_and_its_download_in_each_language(built_site, language):
+def test_real_site_has_the_notebook_page_and_its_download_in_each_language(real_site, language):
     for article in ARTICLES:
-        folder = built_site / f"{language}notebooks" / article.slug
+        folder = real_site / f"{language}notebooks" / article.slug
         page = (folder / "index.html").read_text()
         assert f'<html lang="{language.rstrip("/") or "en"}"' in page
         assert "jupyter-wrapper" in page and 'class="jp-Cell' in page
@@ -131,9 +126,9 @@ def test_built_site_has_the_notebook_page_and_its_download_in_each_language(buil
 
 
 @pytest.mark.parametrize("language", ["", "zh/"])
-def test_article_links_to_its_notebook_near_the_title(built_site, language):
+def test_article_links_to_its_notebook_near_the_title(real_site, language):
     for article in ARTICLES:
-        page_dir = built_site / language / article.slug
+        page_dir = real_site / language / article.slug
         html = (page_dir / "index.html").read_text()
         links = re.search(r'<p class="notebook-links">(.*?)</p>', html, re.S)
         assert links, "no notebook links"
