@@ -9,13 +9,15 @@ export NO_MKDOCS_2_WARNING := 1
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup serve build outputs check-outputs test test-browser chromium lighthouse bench lock clean
+.PHONY: setup serve build outputs check-outputs test lint test-browser chromium lighthouse bench lock clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements/docs.txt requirements/dev.txt requirements/constraints.txt
+$(PY_STAMP): requirements/docs.txt requirements/dev.txt requirements/constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
+	# The project's own packages (scripts/*/): its MkDocs plugins and `run-snippets`, editable.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -38,8 +40,13 @@ check-outputs: setup
 chromium:
 	bash scripts/install_chromium.sh
 
-test: setup chromium
+test: setup chromium lint
 	$(PY) -m pytest
+
+# ruff over the whole tree, mypy over the project's packages (both configured in pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Only the Chromium tests; screenshots go to test-artifacts/screenshots/.
 test-browser: setup chromium

@@ -8,7 +8,7 @@ Parts:
   cold       A cold run of all snippets (`run_snippets.py --force`) against one
              `python snippet.py` process per snippet and one `python -c "import torch"`.
   warm       A warm `mkdocs build` (all outputs fresh) against the same build with
-             the engine's hook removed.
+             the engine's plugin removed.
   katex      A warm build with and without build-time KaTeX.
   notebooks  A warm build with and without the notebook pages.
   scale      A synthetic site of 50 and 500 small torch snippets: cold runs at
@@ -34,10 +34,9 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
+from verified_snippets.layout import Project
 
-from snippet_engine.layout import Project  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 PYTHON = sys.executable
 MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
@@ -66,11 +65,11 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def write_config(project: Path, name: str, drop_hooks: tuple[str, ...] = (), drop_plugin: str | None = None, drop_nav: str | None = None) -> Path:
-    """A copy of mkdocs.yml with hooks pointing at this checkout, minus what is dropped.
+def write_config(project: Path, name: str, drop_plugins: tuple[str, ...] = (), drop_nav: str | None = None) -> Path:
+    """A copy of mkdocs.yml, minus what is dropped.
 
-    `drop_plugin` removes that plugin's block from `plugins:`; `drop_nav` removes
-    nav and nav-translation lines that mention the text.
+    `drop_plugins` removes those plugins' blocks from `plugins:`; `drop_nav`
+    removes nav and nav-translation lines that mention the text.
     """
     lines, skipping = [], False
     for line in (REPO / "mkdocs.yml").read_text().splitlines():
@@ -80,15 +79,11 @@ def write_config(project: Path, name: str, drop_hooks: tuple[str, ...] = (), dro
                 skipping = False
             else:
                 continue
-        if drop_plugin and stripped.rstrip(":") == f"- {drop_plugin}":
+        if line.startswith("  - ") and stripped.rstrip(":") in {f"- {plugin}" for plugin in drop_plugins}:
             skipping = True
             continue
         if drop_nav and drop_nav in line and not stripped.startswith("#"):
             continue
-        if stripped.startswith("- scripts/mkdocs_hooks/"):
-            if any(hook in line for hook in drop_hooks):
-                continue
-            line = line.replace("- scripts/", f"- {REPO}/scripts/")
         lines.append(line)
     path = project / name
     path.write_text("\n".join(lines) + "\n")
@@ -145,30 +140,30 @@ def bench_cold(runs: int) -> None:
 
 
 def bench_warm(runs: int) -> None:
-    m = compare_builds("B. Warm mkdocs build (all outputs fresh), with and without the engine hook", runs, {
-        "with the engine hook": {},
-        "without the engine hook": {"drop_hooks": ("snippet_outputs",)},
+    m = compare_builds("B. Warm mkdocs build (all outputs fresh), with and without the engine plugin", runs, {
+        "with the engine plugin": {},
+        "without the engine plugin": {"drop_plugins": ("verified-snippets",)},
     })
-    a, b = m["with the engine hook"], m["without the engine hook"]
+    a, b = m["with the engine plugin"], m["without the engine plugin"]
     print(f"ratio: {a / b:.3f}x (target <= 1.10)")
 
 
 def bench_katex(runs: int) -> None:
-    m = compare_builds("D. KaTeX at build time: warm build with and without the hook", runs, {
-        "with the KaTeX hook": {},
-        "without the KaTeX hook": {"drop_hooks": ("katex_prerender",)},
+    m = compare_builds("D. KaTeX at build time: warm build with and without the plugin", runs, {
+        "with the KaTeX plugin": {},
+        "without the KaTeX plugin": {"drop_plugins": ("katex-prerender",)},
     })
-    a, b = m["with the KaTeX hook"], m["without the KaTeX hook"]
+    a, b = m["with the KaTeX plugin"], m["without the KaTeX plugin"]
     allowed = max(1.0, 0.2 * b)
-    print(f"the hook adds {a - b:+.3f} s ({(a / b - 1) * 100:+.0f}%); target: at most {allowed:.2f} s (1 s or 20%, whichever is larger)")
+    print(f"the plugin adds {a - b:+.3f} s ({(a / b - 1) * 100:+.0f}%); target: at most {allowed:.2f} s (1 s or 20%, whichever is larger)")
 
 
 def bench_notebooks(runs: int) -> None:
     m = compare_builds("E. Notebook pages: warm build with and without them", runs, {
         "with notebook pages": {},
-        "without (no mkdocs-jupyter, no hook)": {"drop_hooks": ("notebook_pages",), "drop_plugin": "mkdocs-jupyter", "drop_nav": "notebooks/"},
+        "without (no mkdocs-jupyter, no notebook-pages)": {"drop_plugins": ("notebook-pages", "mkdocs-jupyter"), "drop_nav": "notebooks/"},
     })
-    a, b = m["with notebook pages"], m["without (no mkdocs-jupyter, no hook)"]
+    a, b = m["with notebook pages"], m["without (no mkdocs-jupyter, no notebook-pages)"]
     plugin_import = best_of(1, [PYTHON, "-c", "import mkdocs_jupyter.plugin"]) - best_of(1, [PYTHON, "-c", "pass"])
     print(f"notebook pages add {a - b:+.3f} s to a warm build (target < 0.5 s where the plugin allows it)")
     print(f"of which importing mkdocs-jupyter (jupytext, nbconvert) costs about {plugin_import:.3f} s; converted pages come from its cache")
@@ -229,7 +224,6 @@ def make_synthetic_site(root: Path, pages: int, per_page: int, kind: str = "arti
     shutil.copytree(REPO / "docs" / "templates", root / "docs" / "templates")
     shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets")
     text = (REPO / "mkdocs.yml").read_text()
-    text = text.replace("- scripts/", f"- {REPO}/scripts/")
     text = re.sub(r"\nnav:\n(?:  .*\n|    .*\n)+", "\nnav:\n  - index.md\n" + "\n".join(nav) + "\n", text)
     (root / "mkdocs.yml").write_text(text)
     if (REPO / "node_modules").exists():

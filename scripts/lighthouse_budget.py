@@ -33,11 +33,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from site_checks.headless_chromium import CHROMIUM
+from site_checks.headless_chromium import CHROMIUM_ARGS as CHROME_FLAGS
+from site_checks.local_site_server import served
+
 REPO = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
-sys.path.insert(0, str(REPO / "scripts"))
-from headless_chromium import CHROMIUM, CHROMIUM_ARGS as CHROME_FLAGS  # noqa: E402
-from local_site_server import served  # noqa: E402
+
 ARTICLE_PATH = "/cross-entropy/"
 
 #: category id -> minimum score (0-100)

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PYTHON = sys.executable
 MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
@@ -77,11 +75,9 @@ def scratch(tmp_path: Path) -> ScratchProject:
 
 @pytest.fixture
 def scratch_site(tmp_path: Path, repo: Path) -> ScratchProject:
-    """A scratch project with the real mkdocs.yml, hooks pointing at this checkout's scripts."""
+    """A scratch project with a copy of the real site: mkdocs.yml, docs/ and snippets/."""
     project = ScratchProject(tmp_path / "site-project")
-    config = (repo / "mkdocs.yml").read_text()
-    config = config.replace("- scripts/", f"- {repo}/scripts/")
-    (project.root / "mkdocs.yml").write_text(config)
+    shutil.copy(repo / "mkdocs.yml", project.root / "mkdocs.yml")
     if (repo / "node_modules").exists():
         (project.root / "node_modules").symlink_to(repo / "node_modules")
     shutil.copytree(repo / "docs", project.root / "docs", dirs_exist_ok=True)

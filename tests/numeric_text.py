@@ -45,7 +45,7 @@ def compare(expected: str, actual: str, places: float = 1.0) -> list[str]:
                 continue
             x, y = float(a), float(b)
             if math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
-                if not (a.lstrip("+") == b.lstrip("+")):
+                if a.lstrip("+") != b.lstrip("+"):
                     problems.append(f"line {number}: {a} shown, {b} now")
                 continue
             tolerance = places * max(_last_place(a), _last_place(b)) * (1 + 1e-9)

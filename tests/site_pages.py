@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from snippet_engine.layout import Project
-from snippet_engine.page_markup import find_embeds
+from verified_snippets.layout import Project
+from verified_snippets.page_markup import find_embeds
 
 
 def pages(project: Project) -> list[Path]:

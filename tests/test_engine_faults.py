@@ -129,7 +129,7 @@ def test_network_connections_fail_fast_and_are_the_snippets_error(scratch):
         while time.monotonic() < deadline and not accepted:
             try:
                 accepted.append(listener.accept())
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
 
     thread = threading.Thread(target=accept_loop, daemon=True)
@@ -222,7 +222,7 @@ def _abandoned_job_folders() -> list[str]:
     """Worker folders that nothing holds locked any more."""
     import fcntl
 
-    from snippet_engine.worker import JOB_FOLDER_ROOT, LOCK_NAME, WORKER_FOLDER_PREFIX
+    from verified_snippets.worker import JOB_FOLDER_ROOT, LOCK_NAME, WORKER_FOLDER_PREFIX
 
     abandoned = []
     for folder in Path(JOB_FOLDER_ROOT or tempfile.gettempdir()).glob(f"{WORKER_FOLDER_PREFIX}*"):

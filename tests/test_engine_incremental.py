@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from snippet_engine import freshness
-from snippet_engine.layout import Project
+from verified_snippets import freshness
+from verified_snippets.layout import Project
 
 SIMPLE = """\
 import torch
@@ -80,11 +80,11 @@ def test_a_torch_or_python_version_change_makes_outputs_stale(scratch):
     assert scratch.run().returncode == 0
     snippet = Project.at(scratch.root).snippet("a/one.py")
     recorded = json.loads(snippet.output_path.read_text())["environment"]
-    assert freshness.check(snippet, recorded["torch"], recorded["python"]).is_fresh
-    assert freshness.check(snippet, "9.9.9", recorded["python"]).reason == f"torch {recorded['torch']} -> 9.9.9"
-    assert freshness.check(snippet, recorded["torch"], "3.99.0").reason == f"Python {recorded['python']} -> 3.99.0"
+    assert freshness.check(snippet, lambda: recorded["torch"], recorded["python"]).is_fresh
+    assert freshness.check(snippet, lambda: "9.9.9", recorded["python"]).reason == f"torch {recorded['torch']} -> 9.9.9"
+    assert freshness.check(snippet, lambda: recorded["torch"], "3.99.0").reason == f"Python {recorded['python']} -> 3.99.0"
     # Where torch is not installed (docs-only set-up) its version is not held against the output.
-    assert freshness.check(snippet, None, recorded["python"]).is_fresh
+    assert freshness.check(snippet, lambda: None, recorded["python"]).is_fresh
 
 
 def test_force_runs_everything(scratch):

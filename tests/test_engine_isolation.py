@@ -5,8 +5,9 @@ import json
 import os
 import subprocess
 
+from verified_snippets.usable_cpus import usable_cpus
+
 from conftest import PYTHON, environment_with
-from snippet_engine.usable_cpus import usable_cpus
 
 CHANGES_EVERYTHING = """\
 import torch, numpy, json, fractions

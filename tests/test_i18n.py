@@ -21,9 +21,10 @@ from urllib.parse import unquote, urljoin
 import pytest
 import yaml
 
+from verified_snippets.page_markup import VALUE_BINDING, find_embeds
+
 from browser.site_source import blank_fences
 from conftest import mkdocs_build
-from snippet_engine.page_markup import VALUE_BINDING, find_embeds
 
 LANG = "zh"
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -373,7 +374,7 @@ def test_chinese_headings_have_readable_stable_anchors(site, docs):
         headings = parse(built(site, url_of(docs, page, LANG))).headings
         ids = [hid for _, hid, _ in headings]
         assert len(ids) == len(set(ids)), f"{twin_of(page).name}: duplicate anchors {ids}"
-        for tag, hid, text in headings:
+        for _tag, hid, text in headings:
             assert hid and not re.fullmatch(r"_\d+", hid), f"{twin_of(page).name}: '{text}' has anchor '{hid}'"
             assert set(HAN.findall(text)) <= set(HAN.findall(hid)), f"'{text}' lost its Chinese in anchor '{hid}'"
             assert hid == slug(text, "-"), f"'{text}': anchor '{hid}' is not the slug of the heading"

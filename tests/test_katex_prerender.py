@@ -1,4 +1,4 @@
-"""Tests of build-time KaTeX: the Node renderer, the HTML rewrite, the MkDocs hook.
+"""Tests of build-time KaTeX: the Node renderer, the HTML rewrite, the katex-prerender MkDocs plugin.
 
 Tests that need KaTeX fail (they are not skipped) when node_modules/katex is
 missing: run `npm ci` (the Makefile does).
@@ -18,22 +18,19 @@ from pathlib import Path
 import markdown
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = REPO / "scripts"
-HOOK = SCRIPTS / "mkdocs_hooks" / "katex_prerender.py"
-MKDOCS = [sys.executable, "-m", "mkdocs"]
-
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
-
-from katex_prerender import arithmatex_html as ah  # noqa: E402
-from katex_prerender.assets import css_urls, install_katex_assets, woff2_only_css  # noqa: E402
-from katex_prerender.renderer import (  # noqa: E402
+from katex_prerender import arithmatex_html as ah
+from katex_prerender.assets import css_urls, install_katex_assets, woff2_only_css
+from katex_prerender.plugin import KatexPrerenderPlugin
+from katex_prerender.renderer import (
     SERVER_SCRIPT,
     KatexError,
     KatexRenderer,
     KatexSetupError,
 )
+
+REPO = Path(__file__).resolve().parent.parent
+NODE_MODULES = REPO / "node_modules"
+MKDOCS = [sys.executable, "-m", "mkdocs"]
 
 # --------------------------------------------------------------------------
 # fixtures
@@ -49,7 +46,7 @@ def katex_installed() -> Path:
 
 @pytest.fixture(scope="module")
 def katex(katex_installed):
-    with KatexRenderer() as renderer:
+    with KatexRenderer(NODE_MODULES) as renderer:
         yield renderer
 
 
@@ -157,7 +154,7 @@ def _server_processes_of_this_test() -> list[int]:
 def test_many_renders_use_one_node_process(katex_installed):
     on_linux = Path("/proc/self/stat").exists()
     others = set(_server_processes_of_this_test()) if on_linux else set()  # e.g. the `katex` fixture's
-    with KatexRenderer() as katex:
+    with KatexRenderer(NODE_MODULES) as katex:
         assert katex.pid is None, "Node must not start before the first formula"
         katex.render("x", False)
         pid = katex.pid
@@ -175,7 +172,7 @@ def test_many_renders_use_one_node_process(katex_installed):
 
 
 def test_identical_formulas_are_rendered_once(katex_installed):
-    with KatexRenderer() as katex:
+    with KatexRenderer(NODE_MODULES) as katex:
         first = katex.render(r"\log p", False)
         sent = katex.requests
         assert katex.render(r"\log p", False) == first
@@ -192,7 +189,7 @@ def test_identical_formulas_are_rendered_once(katex_installed):
 
 
 def test_closed_renderer_restarts_on_demand(katex_installed):
-    katex = KatexRenderer()
+    katex = KatexRenderer(NODE_MODULES)
     katex.render("a", False)
     katex.close()
     assert katex.pid is None
@@ -203,12 +200,12 @@ def test_closed_renderer_restarts_on_demand(katex_installed):
 
 def test_missing_katex_package_says_run_npm_ci(tmp_path):
     with pytest.raises(KatexSetupError, match=r"npm ci"):
-        KatexRenderer(root=tmp_path).render("x", False)
+        KatexRenderer(tmp_path).render("x", False)
 
 
 def test_missing_node_is_a_clear_error(katex_installed):
     with pytest.raises(KatexSetupError, match=r"Node\.js .* not found"):
-        KatexRenderer(node="no-such-node-binary-here").render("x", False)
+        KatexRenderer(NODE_MODULES, node="no-such-node-binary-here").render("x", False)
 
 
 # --------------------------------------------------------------------------
@@ -375,7 +372,7 @@ def test_woff2_only_css_keeps_one_woff2_source_per_font_face():
 
 
 def test_installed_assets_are_css_and_woff2_fonts_only(katex_installed, tmp_path):
-    written = install_katex_assets(tmp_path / "katex")
+    written = install_katex_assets(tmp_path / "katex", NODE_MODULES)
     names = sorted(p.relative_to(tmp_path / "katex").as_posix() for p in written)
     assert "katex.min.css" in names
     fonts = [n for n in names if n.startswith("fonts/")]
@@ -415,7 +412,7 @@ $$
 BROKEN_LINE = 8
 
 
-def make_project(root: Path, *, broken: bool) -> Path:
+def make_project(root: Path, *, broken: bool, node_modules: Path = NODE_MODULES) -> Path:
     (root / "docs").mkdir(parents=True)
     (root / "mkdocs.yml").write_text(
         textwrap.dedent(
@@ -429,10 +426,10 @@ def make_project(root: Path, *, broken: bool) -> Path:
                   generic: true
             extra_css:
               - assets/katex/katex.min.css
-            hooks:
-              - {json.dumps(str(HOOK))}
             plugins:
               - search
+              - katex-prerender:
+                  node_modules: {json.dumps(str(node_modules))}
             """
         )
     )
@@ -525,27 +522,17 @@ def test_search_index_keeps_tex_not_katex_markup(good_site):
 
 
 def test_build_without_katex_installed_says_run_npm_ci(tmp_path):
-    """A checkout without node_modules: the build stops at once and says what to do."""
-    import shutil
-
-    checkout = tmp_path / "checkout"
-    shutil.copytree(SCRIPTS / "katex_prerender", checkout / "scripts" / "katex_prerender",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (checkout / "scripts" / "mkdocs_hooks").mkdir()
-    shutil.copy(HOOK, checkout / "scripts" / "mkdocs_hooks" / HOOK.name)
-    project = make_project(tmp_path / "project", broken=False)
-    config = (project / "mkdocs.yml").read_text()
-    (project / "mkdocs.yml").write_text(
-        config.replace(json.dumps(str(HOOK)), json.dumps(str(checkout / "scripts" / "mkdocs_hooks" / HOOK.name)))
-    )
+    """A node_modules folder without KaTeX: the build stops at once, naming the option, and says what to do."""
+    project = make_project(tmp_path / "project", broken=False, node_modules=tmp_path / "empty")
     result = mkdocs_build(project)
     assert result.returncode != 0
-    assert "KaTeX is not installed" in result.stdout + result.stderr
-    assert "npm ci" in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "plugin 'katex-prerender' option 'node_modules': KaTeX is not installed" in output
+    assert "npm ci" in output
 
 
-def test_hook_runs_after_search_plugin_on_page_context(katex_installed, tmp_path):
-    """Material's search plugin reads page.content in on_page_context; the hook must come later."""
+def test_plugin_runs_after_search_plugin_on_page_context(katex_installed, tmp_path):
+    """Material's search plugin reads page.content in on_page_context; the plugin must come later."""
     from material.plugins.search.plugin import SearchPlugin
     from mkdocs.config import load_config
 
@@ -553,9 +540,9 @@ def test_hook_runs_after_search_plugin_on_page_context(katex_installed, tmp_path
     config = load_config(str(project / "mkdocs.yml"))
     handlers = config.plugins.events["page_context"]
     search = [i for i, h in enumerate(handlers) if isinstance(getattr(h, "__self__", None), SearchPlugin)]
-    hook = [i for i, h in enumerate(handlers) if getattr(h, "__module__", None) == str(HOOK)]
-    assert len(search) == 1 and len(hook) == 1, handlers
-    assert search[0] < hook[0]
+    katex = [i for i, h in enumerate(handlers) if isinstance(getattr(h, "__self__", None), KatexPrerenderPlugin)]
+    assert len(search) == 1 and len(katex) == 1, handlers
+    assert search[0] < katex[0]
 
 
 def test_build_without_math_never_starts_node(katex_installed, tmp_path):
@@ -565,13 +552,13 @@ def test_build_without_math_never_starts_node(katex_installed, tmp_path):
     project = make_project(tmp_path, broken=False)
     (project / "docs" / "index.md").write_text("# Home\n\nNo math at all.\n")
     config = load_config(str(project / "mkdocs.yml"))
-    hook = config.hooks[str(HOOK)]
-    before = hook._renderer.starts if hook._renderer is not None else 0
+    plugin = config.plugins["katex-prerender"]
+    before = plugin.renderer.starts if plugin.renderer is not None else 0
     config.plugins.on_startup(command="build", dirty=False)
     try:
         build(config)
     finally:
         config.plugins.on_shutdown()
-    after = hook._renderer.starts if hook._renderer is not None else 0
+    after = plugin.renderer.starts if plugin.renderer is not None else 0
     assert after == before
     assert (project / "site" / "assets" / "katex" / "katex.min.css").is_file()

@@ -1,4 +1,4 @@
-"""Unit tests of the notebook-page helpers behind scripts/mkdocs_hooks/notebook_pages.py."""
+"""Unit tests of the notebook-page helpers behind the notebook-pages plugin."""
 from __future__ import annotations
 
 from notebook_pages.i18n_files import rewrap_notebooks

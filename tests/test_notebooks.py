@@ -10,11 +10,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from verified_snippets import notebooks
+from verified_snippets.layout import Project
+from verified_snippets.page_markup import find_embeds
+
 from conftest import REPO
 from numeric_text import compare
-from snippet_engine import notebooks
-from snippet_engine.layout import Project
-from snippet_engine.page_markup import find_embeds
 
 PROJECT = Project.at(REPO)
 ARTICLES = notebooks.articles(PROJECT)

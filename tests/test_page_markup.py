@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from snippet_engine.output_records import OutputRecord
-from snippet_engine.page_markup import PageRenderer, SnippetState, format_value
+from verified_snippets.output_records import OutputRecord
+from verified_snippets.page_markup import PageRenderer, SnippetState, format_value
 
 GOLDEN = Path(__file__).parent / "golden" / "page_markup"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from snippet_engine.record_writer import BurstWriter
+from verified_snippets.record_writer import BurstWriter
 
 
 class Log:

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import json
 import re
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import mpmath
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import reference_formulas as ref  # noqa: E402
+import reference_formulas as ref
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ROOT / "snippets" / "cross_entropy" / "outputs"
@@ -435,8 +433,9 @@ def test_reference_formulas_agree_with_each_other():
                 assert abs(central_difference(loss, Z, i, j) - grad[i][j]) < mpmath.mpf(2) ** -100
 
 
-def central_difference(loss, z, i, j, h=mpmath.mpf(2) ** -60):
-    """d loss / d z[i][j] by a central difference."""
+def central_difference(loss, z, i, j):
+    """d loss / d z[i][j] by a central difference, with a step of 2**-60."""
+    h = mpmath.mpf(2) ** -60
     up = [row[:] for row in z]
     down = [row[:] for row in z]
     up[i][j] += h

@@ -1,7 +1,7 @@
-"""The hook that names Material's search dialog for screen readers."""
+"""The plugin that names Material's search dialog for screen readers."""
 from __future__ import annotations
 
-from mkdocs_hooks.search_dialog_label import label_search_dialog
+from search_dialog_label.dialog_html import label_search_dialog
 
 
 def test_search_dialog_gets_the_label_of_its_search_box():

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -24,10 +24,11 @@ class Server:
     def __init__(self, root: Path):
         self.port = free_port()
         self.log = root / "serve.log"
-        self.process = subprocess.Popen(
-            [MKDOCS, "serve", "--dev-addr", f"127.0.0.1:{self.port}"],
-            cwd=root, stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        )
+        with open(self.log, "w") as log:  # the server keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [MKDOCS, "serve", "--dev-addr", f"127.0.0.1:{self.port}"],
+                cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            )
 
     def get(self, path: str) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
@@ -48,7 +49,7 @@ class Server:
         raise AssertionError(f"timed out waiting on {path}; page starts {last[:300]!r}; log:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        # Ctrl-C, as a contributor stops it: mkdocs then runs the hooks' shutdown,
+        # Ctrl-C, as a contributor stops it: mkdocs then runs the plugins' shutdown,
         # which stops the snippet workers and removes their folders.
         self.process.send_signal(signal.SIGINT)
         try:

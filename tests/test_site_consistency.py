@@ -3,16 +3,23 @@ from __future__ import annotations
 
 import pytest
 
+from verified_snippets import freshness
+from verified_snippets.layout import Project
+from verified_snippets.settings import Site, load_site
+from verified_snippets.site_state import SiteState
+
 from conftest import mkdocs_build, run_script
 from site_pages import embeds_by_page, pages
-from snippet_engine import freshness
-from snippet_engine.layout import Project
-from snippet_engine.site_state import SiteState
 
 
 @pytest.fixture(scope="module")
-def project(repo) -> Project:
-    return Project.at(repo)
+def site(repo) -> Site:
+    return load_site(repo)
+
+
+@pytest.fixture(scope="module")
+def project(site) -> Project:
+    return site.project
 
 
 def test_the_site_has_snippets_and_pages(project):
@@ -26,13 +33,13 @@ def test_every_snippet_is_shown_on_some_page(project):
     assert never == [], f"snippets not embedded in any page: {never}"
 
 
-def test_every_included_path_and_section_exists(project):
-    site = SiteState(project, runs_snippets=False)
-    site.prepare()
+def test_every_included_path_and_section_exists(site, project):
+    state = SiteState(site, runs_snippets=False)
+    state.prepare()
     missing = []
     for page, (embeds, others) in embeds_by_page(project).items():
         for include in embeds + others:
-            problem = site.renderer._check_target(include.snippet, include.section)
+            problem = state.renderer._check_target(include.snippet, include.section)
             if problem:
                 missing.append(f"{page.relative_to(project.root)}:{include.line}: {problem}")
     assert missing == []
@@ -44,12 +51,12 @@ def test_every_output_is_fresh(project):
     assert project.orphaned_outputs() == []
 
 
-def test_every_value_bound_into_prose_or_math_exists(project):
-    site = SiteState(project, runs_snippets=False)
-    site.prepare()
+def test_every_value_bound_into_prose_or_math_exists(site, project):
+    state = SiteState(site, runs_snippets=False)
+    state.prepare()
     problems = []
     for page in pages(project):
-        _, page_problems = site.render_page(page.read_text(encoding="utf-8"))
+        _, page_problems = state.render_page(page.read_text(encoding="utf-8"))
         problems += [f"{page.relative_to(project.root)}:{p.line}: {p.message}" for p in page_problems]
     assert problems == []
 

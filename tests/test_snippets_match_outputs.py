@@ -15,9 +15,10 @@ import sys
 
 import pytest
 
+from verified_snippets.layout import Project
+
 from conftest import PYTHON, REPO
 from numeric_text import compare
-from snippet_engine.layout import Project
 
 SNIPPETS = [s.name for s in Project.at(REPO).snippets()]
 

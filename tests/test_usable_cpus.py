@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from snippet_engine.usable_cpus import cpu_quota, usable_cpus
+from verified_snippets.usable_cpus import cpu_quota, usable_cpus
 
 
 def cgroup(tmp_path, files: dict[str, str]):

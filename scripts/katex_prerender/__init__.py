@@ -4,9 +4,8 @@
   (``katex_server.mjs``) that turns TeX into KaTeX HTML + MathML;
 * :mod:`.arithmatex_html` -- finds pymdownx.arithmatex (generic mode) output in
   page HTML and splices rendered formulas in;
-* :mod:`.assets` -- copies KaTeX's stylesheet and fonts into the built site.
-
-The MkDocs glue is ``scripts/mkdocs_hooks/katex_prerender.py``.
+* :mod:`.assets` -- copies KaTeX's stylesheet and fonts into the built site;
+* :mod:`.plugin` and :mod:`.config` -- the ``katex-prerender`` MkDocs plugin and its options.
 """
 
 from .renderer import KatexError, KatexRenderer, KatexSetupError, katex_package_dir

@@ -29,7 +29,9 @@ _URL_RE = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
 
 def _split_sources(value: str) -> list[str]:
     """Split a ``src`` value at top-level commas (not inside parentheses or quotes)."""
-    items, depth, quote, current = [], 0, "", []
+    items: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for ch in value:
         if quote:
             quote = "" if ch == quote else quote
@@ -77,13 +79,13 @@ def css_urls(css: str) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def install_katex_assets(dest: Path | str, root: Path | str | None = None) -> list[Path]:
+def install_katex_assets(dest: Path | str, node_modules: Path | str | None = None) -> list[Path]:
     """Write KaTeX's stylesheet (woff2 only) and its fonts into ``dest``.
 
     Returns the files written. Raises :class:`KatexSetupError` if KaTeX is not
     installed or the stylesheet refers to a file the package lacks.
     """
-    pkg = katex_package_dir(root)
+    pkg = katex_package_dir(node_modules)
     dist = pkg / "dist"
     source_css = dist / STYLESHEET
     if not source_css.is_file():

@@ -13,14 +13,18 @@
 // On start it prints {"ready": true, "katex": "<version>"} so the caller
 // knows KaTeX was found. It exits when stdin closes.
 //
-// `katex` is resolved like any import, i.e. from the node_modules folder of
-// the repository this file lives in (installed by `npm ci`).
+// Usage: node katex_server.mjs <node_modules folder>. KaTeX is loaded from that
+// folder (installed there by `npm ci`), not from wherever this script lives, so
+// the plugin works for a site anywhere on disk.
 
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 let katex;
 try {
-  katex = (await import("katex")).default;
+  const nodeModules = process.argv[2] || join(process.cwd(), "node_modules");
+  katex = createRequire(join(nodeModules, "noop.js"))("katex");
 } catch (err) {
   process.stdout.write(
     JSON.stringify({

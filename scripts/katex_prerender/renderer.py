@@ -15,6 +15,7 @@ included.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -22,24 +23,23 @@ import shutil
 import subprocess
 import threading
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Sequence
 
 __all__ = [
     "KatexError",
     "KatexSetupError",
     "KatexRenderer",
-    "REPO_ROOT",
     "SERVER_SCRIPT",
     "katex_package_dir",
 ]
 
 HERE = Path(__file__).resolve().parent
-#: The repository root: scripts/katex_prerender/ is two levels below it.
-REPO_ROOT = HERE.parent.parent
 SERVER_SCRIPT = HERE / "katex_server.mjs"
+#: Where KaTeX is looked for when no folder is given: the working folder's node_modules.
+DEFAULT_NODE_MODULES = Path("node_modules")
 
-_SETUP_HINT = "run `make` (or `npm ci`) in the repository root"
+_SETUP_HINT = "run `make` (or `npm ci`) in the site's folder"
 
 
 class KatexError(ValueError):
@@ -56,10 +56,9 @@ class KatexSetupError(RuntimeError):
     """Node, KaTeX or the renderer process is missing or broken."""
 
 
-def katex_package_dir(root: Path | str | None = None) -> Path:
-    """``node_modules/katex`` of the repository; raise if it is not installed."""
-    root = Path(root) if root is not None else REPO_ROOT
-    pkg = root / "node_modules" / "katex"
+def katex_package_dir(node_modules: Path | str | None = None) -> Path:
+    """``<node_modules>/katex``; raise if it is not installed."""
+    pkg = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve() / "katex"
     if not (pkg / "package.json").is_file():
         raise KatexSetupError(f"KaTeX is not installed: {pkg} is missing; {_SETUP_HINT}.")
     return pkg
@@ -86,12 +85,12 @@ class KatexRenderer:
 
     def __init__(
         self,
-        root: Path | str | None = None,
+        node_modules: Path | str | None = None,
         *,
         node: str | None = None,
         timeout: float = 60.0,
     ) -> None:
-        self.root = Path(root) if root is not None else REPO_ROOT
+        self.node_modules = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve()
         self._node = node
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -123,14 +122,13 @@ class KatexRenderer:
             if self.running:
                 return
             self._discard_process()
-            katex_package_dir(self.root)
+            katex_package_dir(self.node_modules)
             node = _find_node(self._node)
             self._lines = queue.Queue()
             self._stderr_tail.clear()
             try:
                 proc = subprocess.Popen(
-                    [node, str(SERVER_SCRIPT)],
-                    cwd=str(self.root),
+                    [node, str(SERVER_SCRIPT), str(self.node_modules)],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -159,17 +157,15 @@ class KatexRenderer:
         with self._lock:
             self._discard_process()
 
-    def __enter__(self) -> "KatexRenderer":
+    def __enter__(self) -> KatexRenderer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __del__(self) -> None:  # a safety net; close() is the real interface
-        try:
+        with contextlib.suppress(Exception):
             self._discard_process()
-        except Exception:
-            pass
 
     def _discard_process(self) -> None:
         proc, self._proc = self._proc, None
@@ -185,10 +181,8 @@ class KatexRenderer:
         finally:
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
-                    try:
+                    with contextlib.suppress(OSError):
                         stream.close()
-                    except OSError:
-                        pass
 
     @staticmethod
     def _pump_stdout(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes]) -> None:
@@ -303,24 +297,8 @@ class KatexRenderer:
             return reply["html"]
         raise KatexError(str(reply.get("error", "unknown KaTeX error")), tex, display)
 
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    @property
-    def cache_size(self) -> int:
-        """How many distinct (tex, display) results are cached."""
-        return len(self._cache)
-
     @property
     def requests(self) -> int:
         """How many requests (a batch counts once) were sent to Node so far."""
         return self._next_id
 
-
-def render_all(
-    formulas: Sequence[tuple[str, bool]], root: Path | str | None = None
-) -> list[str | KatexError]:
-    """One-shot helper: start Node, render ``formulas``, stop Node."""
-    with KatexRenderer(root) as katex:
-        return katex.render_many(formulas)

@@ -1,4 +1,6 @@
 """Notebook pages: mkdocs-jupyter's pages made to work beside mkdocs-static-i18n, offline.
 
-Plain functions; the MkDocs hook `scripts/mkdocs_hooks/notebook_pages.py` calls them.
+* :mod:`.i18n_files` -- wraps notebooks as pages again after i18n rebuilt the file list;
+* :mod:`.page_html` -- strips nbconvert's CDN scripts, and writes the article's notebook links;
+* :mod:`.plugin` -- the ``notebook-pages`` MkDocs plugin over the two.
 """

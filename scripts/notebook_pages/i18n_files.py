@@ -13,8 +13,9 @@ would overwrite the default one, so it goes under that language's folder.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def rewrap_notebooks(files: Any, should_include: Callable[[Any], bool], wrap: Callable[[Any], Any], site_dir: str, language_folder: str = "") -> list[str]:

@@ -18,16 +18,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from site_checks.headless_chromium import CHROMIUM, CHROMIUM_ARGS
+from site_checks.local_site_server import served
+
 from .site_source import SitePage, discover_pages
+from conftest import real_site_build
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 SNIPPETS = REPO / "snippets"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
-from headless_chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tests/conftest.py puts scripts/ on sys.path)
-from local_site_server import served  # noqa: E402
-from conftest import real_site_build  # noqa: E402
 LOCAL_HOST = "127.0.0.1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -185,9 +186,7 @@ class Session:
     def _route(self, route) -> None:
         url = route.request.url
         parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about"):
-            route.continue_()
-        elif parts.hostname == LOCAL_HOST:
+        if parts.scheme in ("data", "blob", "about") or parts.hostname == LOCAL_HOST:
             route.continue_()
         else:
             self.traffic.foreign.append(url)

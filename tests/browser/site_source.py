@@ -1,9 +1,11 @@
 """What the browser tests expect, read from the Markdown sources and the built site.
 
 Nothing here asks the build or the snippet engine what a page should show:
-formulas and snippet embeds are counted in the page's Markdown by this
-module's own small scanner, and outputs are read from the committed JSON
-files. The browser then has to show exactly that.
+formulas and snippet embeds are counted in the page's Markdown, and outputs
+are read from the committed JSON files. The browser then has to show exactly
+that. Where code starts and ends on a page comes from the project's one
+Markdown reader (`verified_snippets.page_structure`, CommonMark by
+markdown-it-py); the formulas are then found by this module's own scanner.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from verified_snippets.page_structure import read_page
 
 # ---------------------------------------------------------------------------
 # Pages of the built site and the Markdown file each one was made from
@@ -119,7 +123,6 @@ def discover_pages(site_dir: Path, docs_dir: Path) -> list[SitePage]:
 # ---------------------------------------------------------------------------
 # Formulas in Markdown
 
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _BINDING = re.compile(r"\{\{\s*run:.*?\}\}", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -131,32 +134,9 @@ class SourceFormula:
     display: bool
 
 
-def _fenced_blocks(lines: list[str]):
-    """(opening line index, closing line index) of each fenced code block; an unclosed
-    fence runs to the end (its closing index is then ``len(lines)``). A backtick
-    fence whose info string holds a backtick is not a fence (CommonMark)."""
-    i = 0
-    while i < len(lines):
-        opening = _FENCE_OPEN.match(lines[i])
-        if opening and not (opening.group("fence")[0] == "`" and "`" in opening.group("info")):
-            fence = opening.group("fence")
-            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-            end = i + 1
-            while end < len(lines) and not closing.match(lines[end]):
-                end += 1
-            yield i, end
-            i = end + 1
-            continue
-        i += 1
-
-
 def blank_fences(markdown: str) -> list[str]:
-    """The lines of ``markdown`` with every fenced code block (fences included) blanked."""
-    lines = markdown.split("\n")
-    for start, end in _fenced_blocks(lines):
-        end = min(end, len(lines) - 1)
-        lines[start : end + 1] = [""] * (end - start + 1)
-    return lines
+    """The lines of ``markdown`` with every code block (fences included) blanked."""
+    return read_page(markdown).without_code()
 
 
 def _blank_front_matter(markdown: str) -> str:
@@ -205,7 +185,7 @@ def formulas_in_markdown(markdown: str) -> list[SourceFormula]:
     text = "\n".join(blank_fences(_blank_front_matter(markdown)))
     text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     text = _BINDING.sub(hide_binding, text)
-    shown = lambda tex: re.sub(_HIDDEN_RE, lambda m: bindings[int(m.group(1))], tex)  # noqa: E731
+    shown = lambda tex: re.sub(_HIDDEN_RE, lambda m: bindings[int(m.group(1))], tex)
 
     found = []
     for first_line, block in _blocks(text.split("\n")):
@@ -257,12 +237,12 @@ _INCLUDE_ONLY = re.compile(r"""^[ \t]*-+8<-+[ \t]+(["'])(?P<target>[^"']+)\1[ \t
 
 def embeds_in_markdown(markdown: str) -> list[str]:
     """Targets (``article/name.py`` or ``article/name.py:section``) of code fences that only include a snippet."""
-    lines = markdown.split("\n")
     targets = []
-    for start, end in _fenced_blocks(lines):
-        body = [line for line in lines[start + 1 : end] if line.strip()]
-        if len(body) == 1 and _INCLUDE_ONLY.match(body[0]):
-            targets.append(_INCLUDE_ONLY.match(body[0]).group("target"))
+    for fence in read_page(markdown).fences:
+        body = [text for _, text in fence.body if text.strip()]
+        match = _INCLUDE_ONLY.match(body[0]) if len(body) == 1 else None
+        if match:
+            targets.append(match.group("target"))
     return targets
 
 

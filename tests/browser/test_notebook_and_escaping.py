@@ -1,10 +1,12 @@
 """In the browser: the article's notebook downloads and opens; printed HTML is shown, never run."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
-from local_site_server import served
+from site_checks.local_site_server import served
 
 from .conftest import DOCS, Session
 
@@ -23,14 +25,14 @@ def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_
     with page.expect_download() as download_info:
         links.locator("a[download]").click()
     downloaded = download_info.value
-    notebook = nbformat.reads(open(downloaded.path(), encoding="utf-8").read(), as_version=4)
+    notebook = nbformat.reads(Path(downloaded.path()).read_text(encoding="utf-8"), as_version=4)
     nbformat.validate(notebook)
     assert notebook == nbformat.read(DOCS / "notebooks" / "cross-entropy.ipynb", as_version=4)
 
     session.settle(page)
     links.locator("a:not([download])").click()
     session.settle(page)
-    assert page.url.rstrip("/").endswith(("/notebooks/cross-entropy" if language == "en" else "/zh/notebooks/cross-entropy"))
+    assert page.url.rstrip("/").endswith("/notebooks/cross-entropy" if language == "en" else "/zh/notebooks/cross-entropy")
     assert page.locator(".jupyter-wrapper .jp-Cell").count() > 10
     assert page.evaluate("document.documentElement.lang") == language
     session.assert_clean()  # nothing requested from outside 127.0.0.1, no console errors

@@ -70,7 +70,7 @@ def test_tex_pattern_matches_the_rendered_tex_of_a_bound_formula():
 def test_embeds_are_fences_that_only_include_a_snippet():
     md = (
         '```python\n--8<-- "art/a.py:one"\n```\n\n'
-        '    ```python\n    --8<-- "art/b.py"\n    ```\n\n'
+        '!!! note\n    ```python\n    --8<-- "art/b.py"\n    ```\n\n'
         '```python\nx = 1\n--8<-- "art/c.py"\n```\n'
         '````markdown\n```python\n--8<-- "art/d.py"\n```\n````\n'
     )

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from local_site_server import QuietHandler, served
+from site_checks.local_site_server import QuietHandler, served
 
 from .conftest import Session
 

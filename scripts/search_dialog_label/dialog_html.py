@@ -1,4 +1,4 @@
-"""MkDocs hook: give Material's search dialog an accessible name.
+"""Give Material's search dialog an accessible name.
 
 Material renders `<div class="md-search" role="dialog">` without a name, which
 screen readers announce as an unnamed dialog (Lighthouse: aria-dialog-name).
@@ -25,6 +25,3 @@ def label_search_dialog(html: str) -> str:
 
     return _DIALOG.sub(add_label, html, count=1)
 
-
-def on_post_page(output, page, config):
-    return label_search_dialog(output)

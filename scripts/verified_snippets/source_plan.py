@@ -11,9 +11,10 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-SECTION_MARKER = re.compile(r"^\s*#\s*-+8<-+\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]\s*$")
+#: A section's name, in its markers and in a page's `--8<-- "article/name.py:section"`.
+SECTION_NAME = r"[a-z][-_0-9a-z]*"
+SECTION_MARKER = re.compile(rf"^\s*#\s*-+8<-+\s*\[\s*(start|end)\s*:\s*({SECTION_NAME})\s*\]\s*$")
 OPTION_LINE = re.compile(r"^#\s*snippet-engine:\s*(.+)$")
-DEFAULT_TIMEOUT_S = 60.0
 
 
 class SnippetSourceError(Exception):
@@ -47,9 +48,9 @@ class Region:
 @dataclass
 class SourcePlan:
     sections: list[Section] = field(default_factory=list)
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    # (first line, last line, section name or None) for each top-level statement
-    statements: list[tuple[int, int, str | None]] = field(default_factory=list)
+    timeout_s: float | None = None  # from the snippet's options; None: the site's default
+    # (first line, last line) of each top-level statement, decorators included
+    statements: list[tuple[int, int]] = field(default_factory=list)
 
     def regions(self, line_count: int) -> list[Region]:
         regions, line = [], 1
@@ -69,10 +70,10 @@ class SourcePlan:
         for region in self.regions(len(lines)):
             printed = [
                 text
-                for (first, _last, _owner), text in zip(self.statements, statement_stdout)
+                for (first, _last), text in zip(self.statements, statement_stdout)
                 if region.first_line <= first <= region.last_line
             ]
-            has_code = any(region.first_line <= first <= region.last_line for first, _l, _o in self.statements)
+            has_code = any(region.first_line <= first <= region.last_line for first, _last in self.statements)
             if region.section is None and not has_code:
                 continue
             chunks.append({"section": region.section, "first_line": region.first_line, "last_line": region.last_line, "stdout": "".join(printed)})
@@ -134,15 +135,11 @@ def plan(source: str, display_path: str) -> SourcePlan:
     options = read_options(source, display_path)
     statements = []
     for node in tree.body:
-        first = node.lineno
-        if getattr(node, "decorator_list", None):
-            first = min(first, *(d.lineno for d in node.decorator_list))
+        decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+        first = min([node.lineno] + [d.lineno for d in decorators])
         last = node.end_lineno or node.lineno
-        owner = None
         for section in sections:
-            if section.start_line < first and last < section.end_line:
-                owner = section.name
-            elif first < section.start_line < last or first < section.end_line < last:
+            if first < section.start_line < last or first < section.end_line < last:
                 raise SnippetSourceError(display_path, section.start_line, f"section '{section.name}' marker cuts through a statement (lines {first}-{last}); put markers between top-level statements")
-        statements.append((first, last, owner))
-    return SourcePlan(sections=sections, timeout_s=options.get("timeout", DEFAULT_TIMEOUT_S), statements=statements)
+        statements.append((first, last))
+    return SourcePlan(sections=sections, timeout_s=options.get("timeout"), statements=statements)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+from collections.abc import Callable
 
+_prctl: Callable[..., int] | None
 try:  # looked up once per process; a forked child inherits the lookup
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):  # not Linux: nothing to ask for

@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .output_records import OutputRecord
-from .source_plan import SnippetSourceError, find_sections
+from .page_structure import PageStructure, read_page
+from .source_plan import SECTION_NAME, SnippetSourceError, find_sections
 
 INCLUDE_LINE = re.compile(r"""^(?P<indent>[ \t]*)-+8<-+[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 VALUE_BINDING = re.compile(
     r"\{\{\s*run:\s*(?P<snippet>[^\s|}]+)\s+(?P<name>[A-Za-z_]\w*)(?P<indexes>(?:\[-?\d+\])*)\s*(?:\|\s*(?P<format>[^}]*?))?\s*\}\}"
 )
 LOOSE_BINDING = re.compile(r"\{\{\s*run:[^}]*\}\}")
-SECTION_TARGET = re.compile(r"^(?P<path>.+?\.py):(?P<section>[a-z][-_0-9a-z]*)$")
+SECTION_TARGET = re.compile(rf"^(?P<path>.+?\.py):(?P<section>{SECTION_NAME})$")
+DEFAULT_REGENERATE_COMMAND = "make outputs"
 
 
 @dataclass(frozen=True)
@@ -62,35 +63,27 @@ def parse_target(target: str) -> tuple[str, str | None]:
     return target, None
 
 
-def find_embeds(markdown: str) -> tuple[list[Embed], list[Embed]]:
-    """Snippet embeds (include-only fences) and all other include lines, outside code."""
+def find_embeds(markdown: str | PageStructure) -> tuple[list[Embed], list[Embed]]:
+    """Snippet embeds (fences whose only line is an include) and every other include line.
+
+    An include line outside code is pymdownx.snippets' block include; inside a
+    fence among other lines it includes into that code block.
+    """
+    page = read_page(markdown) if isinstance(markdown, str) else markdown
     embeds, others = [], []
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        opening = FENCE_OPEN.match(lines[i])
-        if opening:
-            fence = opening.group("fence")
-            end = i + 1
-            while end < len(lines) and not lines[end].strip().startswith(fence):
-                end += 1
-            body = [(n, text) for n, text in enumerate(lines[i + 1 : end], start=i + 2) if text.strip()]
-            if len(body) == 1 and INCLUDE_LINE.match(body[0][1]):
-                path, section = parse_target(INCLUDE_LINE.match(body[0][1]).group("target"))
-                embeds.append(Embed(path, section, body[0][0]))
-            else:
-                for number, text in body:
-                    match = INCLUDE_LINE.match(text)
-                    if match:
-                        path, section = parse_target(match.group("target"))
-                        others.append(Embed(path, section, number))
-            i = end + 1
+    for fence in page.fences:
+        body = [(number, text) for number, text in fence.body if text.strip()]
+        only = INCLUDE_LINE.match(body[0][1]) if len(body) == 1 else None
+        if only:
+            embeds.append(Embed(*parse_target(only.group("target")), body[0][0]))
             continue
-        match = INCLUDE_LINE.match(lines[i])
-        if match:
-            path, section = parse_target(match.group("target"))
-            others.append(Embed(path, section, i + 1))
-        i += 1
+        for number, text in body:
+            if match := INCLUDE_LINE.match(text):
+                others.append(Embed(*parse_target(match.group("target")), number))
+    for number, text in enumerate(page.lines, start=1):
+        if not page.is_code(number) and (match := INCLUDE_LINE.match(text)):
+            others.append(Embed(*parse_target(match.group("target")), number))
+    others.sort(key=lambda embed: embed.line)
     return embeds, others
 
 
@@ -106,7 +99,7 @@ def provenance_line(record: OutputRecord) -> str:
     return f"PyTorch {torch_version} · Python {env.get('python', '?')} · {env.get('device', 'CPU')} · generated {date}"
 
 
-def output_block(indent: str, state: SnippetState, snippet: str, section: str | None) -> list[str]:
+def output_block(indent: str, state: SnippetState, snippet: str, section: str | None, regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str = "snippets") -> list[str]:
     """Markdown for the output under an embed: error box, output, provenance.
 
     Plain Markdown (attribute lists), not raw HTML, so it also works indented
@@ -131,10 +124,10 @@ def output_block(indent: str, state: SnippetState, snippet: str, section: str | 
             lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}" }}']
             lines += text.rstrip("\n").splitlines() or [""]
             lines += [fence, ""]
-            note = f"`snippets/{label}` · " + html.escape(provenance_line(record), quote=False)
+            note = f"`{snippets_folder}/{label}` · " + html.escape(provenance_line(record), quote=False)
             if stale:
                 why = "the last run failed" if state.failure else state.stale_reason
-                note += f" · **stale: {html.escape(why, quote=False)}; run `make outputs`**"
+                note += f" · **stale: {html.escape(why or '', quote=False)}; run `{regenerate_command}`**"
             lines += [note, "{ .snippet-provenance }", ""]
     return [indent + row if row else row for row in lines]
 
@@ -164,19 +157,22 @@ def lookup_value(values: dict, name: str, indexes: str) -> object:
 class PageRenderer:
     """Renders pages against the snippets folder and a source of snippet states."""
 
-    def __init__(self, snippets_dir: Path, state_of: Callable[[str], SnippetState]):
+    def __init__(self, snippets_dir: Path, state_of: Callable[[str], SnippetState], regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str | None = None):
+        """`snippets_folder`: the snippets folder as a reader names it (default: its name)."""
         self.snippets_dir = snippets_dir
         self.state_of = state_of
+        self.regenerate_command = regenerate_command
+        self.snippets_folder = snippets_folder or snippets_dir.name
         self.embedded: set[str] = set()  # snippets shown on some page, for the "never shown" check
 
     def _check_target(self, path: str, section: str | None) -> str | None:
         file = self.snippets_dir / path
         if not file.is_file():
-            return f"includes '{path}', which does not exist under {self.snippets_dir.name}/"
+            return f"includes '{path}', which does not exist under {self.snippets_folder}/"
         if section is None:
             return None
         try:
-            sections = find_sections(file.read_text(encoding="utf-8"), f"{self.snippets_dir.name}/{path}")
+            sections = find_sections(file.read_text(encoding="utf-8"), f"{self.snippets_folder}/{path}")
         except SnippetSourceError as error:
             return f"includes section '{section}' of '{path}', whose sections are malformed: {error}"
         if section not in {s.name for s in sections}:
@@ -186,43 +182,38 @@ class PageRenderer:
 
     def render(self, markdown: str) -> tuple[str, list[Problem]]:
         problems: list[Problem] = []
-        lines = markdown.splitlines()
-        embeds, others = find_embeds(markdown)
+        page = read_page(markdown)
+        lines = list(page.lines)
+        if markdown.endswith("\n"):
+            lines.pop()  # the empty "line" after the last newline; the join below puts the newline back
+        embeds, others = find_embeds(page)
         insert_after: dict[int, list[str]] = {}
-        replace: dict[int, str] = {}
         for include in others:
             problem = self._check_target(include.snippet, include.section)
             if problem:
                 problems.append(Problem(include.line, problem))
-                replace[include.line] = _error_text(lines[include.line - 1], problem)
+                lines[include.line - 1] = _error_text(lines[include.line - 1], problem)
+        closing_lines = {number: fence.last_line for fence in page.fences for number, _ in fence.body}
         for embed in embeds:
             problem = self._check_target(embed.snippet, embed.section)
             if problem:
                 problems.append(Problem(embed.line, problem))
-                replace[embed.line] = _error_text(lines[embed.line - 1], problem)
+                lines[embed.line - 1] = _error_text(lines[embed.line - 1], problem)
                 continue
             if not embed.snippet.endswith(".py"):
                 continue
             self.embedded.add(embed.snippet)
             state = self.state_of(embed.snippet)
             if state.record is None and not state.failure:
-                message = f"shows '{embed.snippet}', which has no output yet; run `make outputs`"
+                message = f"shows '{embed.snippet}', which has no output yet; run `{self.regenerate_command}`"
                 problems.append(Problem(embed.line, message))
-            closing = _closing_fence_line(lines, embed.line)
-            indent = re.match(r"[ \t]*", lines[closing - 1]).group(0)
-            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section)
+            closing = closing_lines[embed.line]
+            indent = re.match(r"[ \t]*", lines[closing - 1]).group(0)  # type: ignore[union-attr]  # matches any string
+            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder)
 
         out: list[str] = []
-        in_fence: str | None = None
         for number, text in enumerate(lines, start=1):
-            if number in replace:
-                text = replace[number]
-            opening = FENCE_OPEN.match(text)
-            if in_fence is None and opening:
-                in_fence = opening.group("fence")
-            elif in_fence is not None and text.strip().startswith(in_fence):
-                in_fence = None
-            elif in_fence is None:
+            if not page.is_code(number):
                 text = self._bind_values(text, number, problems)
             out.append(text)
             out.extend(insert_after.get(number, []))
@@ -235,13 +226,10 @@ class PageRenderer:
 
         def substitute(match: re.Match) -> str:
             snippet = match.group("snippet")
-            try:
-                state = self.state_of(snippet)
-            except FileNotFoundError:
-                state = SnippetState(None)
+            state = self.state_of(snippet)
             label = f"{{{{ run: {snippet} {match.group('name')}{match.group('indexes')} }}}}"
             if state.record is None:
-                problems.append(Problem(number, f"{label}: '{snippet}' has no recorded output (is the path right? run `make outputs`)"))
+                problems.append(Problem(number, f"{label}: '{snippet}' has no recorded output (is the path right? run `{self.regenerate_command}`)"))
                 return "**[missing value]**"
             try:
                 value = lookup_value(state.record.values, match.group("name"), match.group("indexes"))
@@ -259,18 +247,7 @@ class PageRenderer:
         return LOOSE_BINDING.sub(malformed, VALUE_BINDING.sub(substitute, text))
 
 
-def _closing_fence_line(lines: list[str], include_line: int) -> int:
-    opening_line = include_line - 1
-    while opening_line > 0 and not FENCE_OPEN.match(lines[opening_line - 1]):
-        opening_line -= 1
-    fence = FENCE_OPEN.match(lines[opening_line - 1]).group("fence") if opening_line > 0 else "```"
-    number = include_line + 1
-    while number <= len(lines) and not lines[number - 1].strip().startswith(fence):
-        number += 1
-    return min(number, len(lines))
-
-
 def _error_text(original: str, problem: str) -> str:
     # Keep the include's indentation; the text escapes the marker so pymdownx.snippets skips it.
-    indent = re.match(r"[ \t]*", original).group(0)
+    indent = re.match(r"[ \t]*", original).group(0)  # type: ignore[union-attr]  # matches any string
     return f"{indent}Include error: {problem}"

@@ -1,6 +1,7 @@
 """The runner's side of the fork servers: start workers, send jobs, survive their death."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -9,10 +10,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from queue import Queue
 
-ENGINE_PARENT = Path(__file__).resolve().parent.parent
+from .messages import ErrorKind, Job, JobResult, RunError, WorkerHello, hello_from_line, result_from_line, to_line
+
 # Slack on top of a snippet's own timeout before the worker itself is presumed hung.
 WORKER_GRACE_S = 30.0
 STARTUP_TIMEOUT_S = 120.0
@@ -25,7 +26,6 @@ class WorkerDied(Exception):
 class WorkerProcess:
     def __init__(self, preload: list[str], threads_per_child: int | None = None, python: str = sys.executable):
         engine_env = {
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ENGINE_PARENT), os.environ.get("PYTHONPATH")])),
             "PYTHONIOENCODING": "utf-8",
             # OpenMP threads that finish a parallel region spin for a while before sleeping.
             # With children running side by side they spin on each other's cores: measured
@@ -48,24 +48,26 @@ class WorkerProcess:
         # The child puts these back as they were, so a snippet sees the reader's environment.
         env["SNIPPET_ENGINE_RESTORE_ENV"] = json.dumps({name: os.environ.get(name) for name in engine_env})
         self.process = subprocess.Popen(
-            [python, "-m", "snippet_engine.worker", json.dumps(preload)],
+            [python, "-m", "verified_snippets.worker", json.dumps(preload)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
         )
-        self.hello: dict | None = None
+        self.hello: WorkerHello | None = None
         self._stderr_tail: list[bytes] = []
         threading.Thread(target=self._drain_stderr, daemon=True).start()
 
     def _drain_stderr(self) -> None:
         # Import warnings and the like; kept only to explain a worker's death.
+        assert self.process.stderr is not None
         for line in self.process.stderr:
             self._stderr_tail = (self._stderr_tail + [line])[-20:]
 
-    def _read_line(self, timeout_s: float) -> dict:
+    def _read_line(self, timeout_s: float) -> bytes:
         deadline = time.monotonic() + timeout_s
         stream = self.process.stdout
+        assert stream is not None
         buffer = b""
         while not buffer.endswith(b"\n"):
             remaining = deadline - time.monotonic()
@@ -81,21 +83,22 @@ class WorkerProcess:
                 tail = b"".join(self._stderr_tail).decode("utf-8", "replace").strip()
                 raise WorkerDied(f"worker exited with status {self.process.returncode}" + (f": {tail}" if tail else ""))
             buffer += chunk
-        return json.loads(buffer)
+        return buffer
 
-    def wait_ready(self) -> dict:
+    def wait_ready(self) -> WorkerHello:
         if self.hello is None:
-            self.hello = self._read_line(STARTUP_TIMEOUT_S)
+            self.hello = hello_from_line(self._read_line(STARTUP_TIMEOUT_S))
         return self.hello
 
-    def run(self, job: dict) -> dict:
+    def run(self, job: Job) -> JobResult:
         self.wait_ready()
+        assert self.process.stdin is not None
         try:
-            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.write(to_line(job).encode())
             self.process.stdin.flush()
         except BrokenPipeError:
             raise WorkerDied("worker is gone") from None
-        return self._read_line(float(job["timeout_s"]) + WORKER_GRACE_S)
+        return result_from_line(self._read_line(job.timeout_s + WORKER_GRACE_S))
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -105,17 +108,15 @@ class WorkerProcess:
             self.process.kill()
         self.process.wait()
         # Its jobs' folder. (One whose runner was killed too goes when the next worker starts.)
-        if self.hello and self.hello.get("folder"):
-            shutil.rmtree(self.hello["folder"], ignore_errors=True)
+        if self.hello is not None:
+            shutil.rmtree(self.hello.folder, ignore_errors=True)
 
     def close(self) -> None:
         # A worker keeps nothing worth a clean exit, and tearing down an interpreter
         # with torch loaded costs ~0.15 s of CPU: stop it outright. (Its child, if a
         # run was interrupted, dies with it: see parent_death.die_with_parent.)
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: no stdin pipe
+            self.process.stdin.close()  # type: ignore[union-attr]
         self.kill()
 
 
@@ -135,7 +136,7 @@ class WorkerPool:
             self.workers.append(worker)
             self.idle.put(worker)
 
-    def run(self, job: dict) -> dict:
+    def run(self, job: Job) -> JobResult:
         worker = self.idle.get()
         try:
             return worker.run(job)
@@ -144,7 +145,7 @@ class WorkerPool:
             replacement = WorkerProcess(self.preload, self.threads_per_child)
             self.workers[self.workers.index(worker)] = replacement
             worker = replacement
-            return {"id": job["id"], "error": {"kind": "crash", "line": None, "message": f"the engine's worker died: {death}", "traceback": ""}}
+            return JobResult.failed(job.id, RunError(ErrorKind.CRASH, None, f"the engine's worker died: {death}"))
         finally:
             self.idle.put(worker)
 

@@ -5,28 +5,36 @@ import json
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
-from typing import Callable
 
 from . import environment, freshness
+from .atomic_files import remove_leftover_temp_files
 from .layout import Project, Snippet
-from .output_records import OutputRecord, remove_leftover_temp_files, sha256_bytes, sha256_file, write_record
+from .messages import Job, JobResult, RunError
+from .output_records import OutputRecord, sha256_bytes, sha256_file, write_record
 from .record_writer import BurstWriter
 from .run_lock import run_lock
-from .source_plan import SnippetSourceError, plan
+from .settings import EngineSettings
+from .source_plan import SnippetSourceError, SourcePlan, plan
 from .usable_cpus import usable_cpus
 from .worker_pool import WorkerPool
 
-OUTPUT_LIMIT_BYTES = 1_000_000
+
+class OutcomeStatus(Enum):
+    RAN = "ran"
+    REUSED = "reused"
+    FAILED = "failed"
 
 
 @dataclass
 class Outcome:
     snippet: Snippet
-    status: str  # "ran", "reused" or "failed"
+    status: OutcomeStatus
     reason: str  # why it ran (or why it was reused)
     error: str | None = None  # the full report for a failure, starting with `path:line: `
     seconds: float = 0.0
@@ -37,23 +45,34 @@ class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
 
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+    def count(self, status: OutcomeStatus) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
+        return [o for o in self.outcomes if o.status is OutcomeStatus.FAILED]
 
     def line(self) -> str:
-        return f"ran {self.count('ran')}, reused {self.count('reused')}, failed {self.count('failed')} in {self.seconds:.2f} s"
+        counts = ", ".join(f"{status.value} {self.count(status)}" for status in OutcomeStatus)
+        return f"{counts} in {self.seconds:.2f} s"
 
 
-def format_error(snippet: Snippet, error: dict) -> str:
-    line = error.get("line")
-    where = f"{snippet.display_path}:{line}" if line else snippet.display_path
-    text = f"{where}: {error['message']}"
-    if error.get("traceback"):
-        text += "\n" + "\n".join("    " + row for row in error["traceback"].rstrip().splitlines())
+@dataclass(frozen=True)
+class PreparedSnippet:
+    """A stale snippet, read and planned, ready to be sent to a worker."""
+
+    snippet: Snippet
+    reason: str
+    source: bytes
+    text: str
+    plan: SourcePlan
+
+
+def format_error(snippet: Snippet, error: RunError) -> str:
+    where = f"{snippet.display_path}:{error.line}" if error.line else snippet.display_path
+    text = f"{where}: {error.message}"
+    if error.traceback:
+        text += "\n" + "\n".join("    " + row for row in error.traceback.rstrip().splitlines())
     return text
 
 
@@ -67,13 +86,12 @@ def first_difference(a: str, b: str) -> tuple[int, str, str]:
 
 
 class SnippetRunner:
-    def __init__(self, project: Project, jobs: int = 1, repeat: int = 1, progress: Callable[[str], None] | None = None, output_limit_bytes: int = OUTPUT_LIMIT_BYTES, timeout_override_s: float | None = None):
+    def __init__(self, project: Project, settings: EngineSettings | None = None, jobs: int = 1, repeat: int = 1, progress: Callable[[str], None] | None = None):
         self.project = project
+        self.settings = settings or EngineSettings()
         self.jobs = max(1, jobs)
         self.repeat = max(1, repeat)
         self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
-        self.output_limit_bytes = output_limit_bytes
-        self.timeout_override_s = timeout_override_s
         self.pool: WorkerPool | None = None
         self._print_lock = threading.Lock()
 
@@ -126,18 +144,18 @@ class SnippetRunner:
         started = time.perf_counter()
         summary = Summary()
         with run_lock(self.project.cache_dir, self._say):
-            remove_leftover_temp_files(self.project.snippets_dir)
+            remove_leftover_temp_files(self.project.snippets_dir, self.project.notebooks_dir)
             if selection is None:
                 for orphan in self.project.orphaned_outputs():
                     orphan.unlink()
-                    self._say(f"removed {orphan.relative_to(self.project.root)}: its snippet no longer exists")
+                    self._say(f"removed {self.project.display(orphan)}: its snippet no longer exists")
             snippets = selection if selection is not None else self.project.snippets()
             to_run: list[tuple[Snippet, str]] = []
             for state in freshness.check_each(snippets):
                 if force:
                     to_run.append((state.snippet, "forced" if state.is_fresh else f"forced; {state.reason}"))
-                elif state.is_fresh:
-                    summary.outcomes.append(Outcome(state.snippet, "reused", "up to date"))
+                elif state.reason is None:
+                    summary.outcomes.append(Outcome(state.snippet, OutcomeStatus.REUSED, "up to date"))
                 else:
                     to_run.append((state.snippet, state.reason))
                 if to_run and len(to_run) <= self.jobs:
@@ -152,11 +170,12 @@ class SnippetRunner:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _start_workers(self, count: int) -> None:
+    def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
             self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child())
         else:
             self.pool.grow_to(count)
+        return self.pool
 
     def _threads_per_child(self) -> int | None:
         """torch's intra-op threads per snippet: None (torch's default, a thread per core) at --jobs 1."""
@@ -164,23 +183,39 @@ class SnippetRunner:
             return None
         return max(1, usable_cpus() // self.jobs)
 
+    def _prepare(self, snippet: Snippet, reason: str) -> PreparedSnippet | Outcome:
+        """The snippet read and planned, or the failure that stops it before it runs."""
+        source = snippet.path.read_bytes()
+        try:
+            text = source.decode("utf-8")
+            return PreparedSnippet(snippet, reason, source, text, plan(text, snippet.display_path))
+        except UnicodeDecodeError as error:
+            return Outcome(snippet, OutcomeStatus.FAILED, reason, f"{snippet.display_path}: not UTF-8 text ({error.reason})")
+        except SnippetSourceError as error:
+            return Outcome(snippet, OutcomeStatus.FAILED, reason, str(error))
+
+    def _job(self, item: PreparedSnippet) -> Job:
+        return Job(
+            id=item.snippet.name,
+            path=str(item.snippet.path),
+            display_path=item.snippet.display_path,
+            repo_root=str(self.project.root),
+            source=item.text,
+            timeout_s=item.plan.timeout_s or self.settings.timeout_s,
+            output_limit_bytes=self.settings.output_limit_bytes,
+        )
+
     def _run_all(self, to_run: list[tuple[Snippet, str]]) -> list[Outcome]:
-        self._start_workers(min(self.jobs, len(to_run)))
-        prepared, outcomes = [], []
+        pool = self._start_workers(min(self.jobs, len(to_run)))
+        prepared: list[PreparedSnippet] = []
+        outcomes: list[Outcome] = []
         for snippet, reason in to_run:
-            source = snippet.path.read_bytes()
-            try:
-                text = source.decode("utf-8")
-                source_plan = plan(text, snippet.display_path)
-            except UnicodeDecodeError as error:
-                outcomes.append(Outcome(snippet, "failed", reason, f"{snippet.display_path}: not UTF-8 text ({error.reason})"))
-                continue
-            except SnippetSourceError as error:
-                outcomes.append(Outcome(snippet, "failed", reason, str(error)))
-                continue
-            prepared.append((snippet, reason, source, text, source_plan))
-        for outcome in outcomes:
-            self._say(f"FAILED {outcome.error}")
+            item = self._prepare(snippet, reason)
+            if isinstance(item, Outcome):
+                self._say(f"FAILED {item.error}")
+                outcomes.append(item)
+            else:
+                prepared.append(item)
         if not prepared:
             return outcomes
         total = len(prepared)
@@ -191,36 +226,27 @@ class SnippetRunner:
         # so a worker gets its next snippet without waiting for an output file.
         writer = BurstWriter()
 
-        def one(item) -> tuple[Outcome, object]:
-            snippet, reason, source, text, source_plan = item
+        def one(item: PreparedSnippet) -> tuple[Outcome, Future | None]:
+            snippet, reason = item.snippet, item.reason
             self._say(f"[{next(counter)}/{total}] running {snippet.display_path} ({reason})")
-            job = {
-                "id": snippet.name,
-                "path": str(snippet.path),
-                "display_path": snippet.display_path,
-                "repo_root": str(self.project.root),
-                "source": text,
-                "statements": source_plan.statements,
-                "timeout_s": self.timeout_override_s or source_plan.timeout_s,
-                "output_limit_bytes": self.output_limit_bytes,
-            }
-            results = [self.pool.run(job) for _ in range(self.repeat)]
+            job = self._job(item)
+            results = [pool.run(job) for _ in range(self.repeat)]
             first = results[0]
-            imported_by[snippet.name] = set(first.get("imported", []))
+            imported_by[snippet.name] = set(first.imported)
             for result in results:
-                if result.get("error"):
-                    outcome = Outcome(snippet, "failed", reason, format_error(snippet, result["error"]), result.get("wall_seconds", 0.0))
+                if result.error is not None:
+                    outcome = Outcome(snippet, OutcomeStatus.FAILED, reason, format_error(snippet, result.error), result.wall_seconds)
                     self._say(f"FAILED {outcome.error}\n    (previous output kept)")
                     return outcome, None
             for number, other in enumerate(results[1:], start=2):
-                if other["stdout"] != first["stdout"] or other["values"] != first["values"]:
-                    line, a, b = first_difference(first["stdout"], other["stdout"])
-                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first["stdout"] != other["stdout"] else "VALUES differ between runs"
+                if other.stdout != first.stdout or other.values != first.values:
+                    line, a, b = first_difference(first.stdout, other.stdout)
+                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs"
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
-                    return Outcome(snippet, "failed", reason, error), None
-            written = writer.submit(self._store, snippet, source, text, source_plan, first)
-            return Outcome(snippet, "ran", reason, None, first.get("wall_seconds", 0.0)), written
+                    return Outcome(snippet, OutcomeStatus.FAILED, reason, error), None
+            written = writer.submit(self._store, item, first)
+            return Outcome(snippet, OutcomeStatus.RAN, reason, None, first.wall_seconds), written
 
         # A lane thread that is handed a result must get the GIL at once, or its worker
         # idles: the default 5 ms switch interval is longer than a small snippet's run.
@@ -234,38 +260,38 @@ class SnippetRunner:
         for outcome, written in finished:
             error = written.exception() if written is not None else None
             if error is not None:
-                outcome.status, outcome.error = "failed", f"{outcome.snippet.display_path}: its output could not be written: {error}"
+                outcome.status, outcome.error = OutcomeStatus.FAILED, f"{outcome.snippet.display_path}: its output could not be written: {error}"
                 self._say(f"FAILED {outcome.error}")
             outcomes.append(outcome)
         self._learn_preload(imported_by)
         return outcomes
 
-    def _store(self, snippet: Snippet, source: bytes, text: str, source_plan, result: dict) -> None:
+    def _store(self, item: PreparedSnippet, result: JobResult) -> None:
         root = self.project.root
         dependencies = {}
-        for path in result.get("reads", []):
+        for path in result.reads:
             if self.project.is_repo_file(path):
                 digest = sha256_file(Path(path))
                 if digest is not None:
                     dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
-        chunks = source_plan.chunks(text, result["statement_stdout"])
+        chunks = item.plan.chunks(item.text, result.statement_stdout)
         sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
         record = OutputRecord(
-            snippet=snippet.name,
+            snippet=item.snippet.name,
             # The hash of the bytes that actually ran, even if the file changed meanwhile.
-            source_sha256=sha256_bytes(source),
-            stdout=result["stdout"],
+            source_sha256=sha256_bytes(item.source),
+            stdout=result.stdout,
             sections=sections,
             chunks=chunks,
-            values=result["values"],
+            values=result.values,
             dependencies=dependencies,
             environment={
-                "torch": environment.torch_version() or str(result.get("torch")),  # cached: read once per process
+                "torch": environment.torch_version() or str(result.torch),  # cached: read once per process
                 "python": environment.python_version(),
                 "platform": environment.platform_name(),
-                "device": result.get("device", "CPU"),
+                "device": result.device,
             },
-            generated=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            seconds=float(result.get("seconds", 0.0)),
+            generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            seconds=result.seconds,
         )
-        write_record(snippet.output_path, record)
+        write_record(item.snippet.output_path, record)

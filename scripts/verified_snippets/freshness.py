@@ -7,8 +7,8 @@ cost of a warm check grows linearly with the number of snippets.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from . import environment
 from .layout import Snippet
@@ -26,14 +26,11 @@ class Freshness:
         return self.reason is None
 
 
-# `check`'s default: the torch installed here, looked up only if a record needs it.
-INSTALLED = "installed"
-
-
-def check(snippet: Snippet, torch_version: str | None = INSTALLED, python_version: str | None = None) -> Freshness:
+def check(snippet: Snippet, torch_version: Callable[[], str | None] = environment.torch_version, python_version: str | None = None) -> Freshness:
     """Why `snippet` must run again, or None.
 
-    `torch_version` None means torch is not installed here: a docs-only
+    `torch_version` is called only when a record is read (the installed torch,
+    by default); it returns None where torch is not installed: a docs-only
     environment cannot tell, so the version is not held against the output.
     """
     python_version = python_version or environment.python_version()
@@ -53,11 +50,9 @@ def check(snippet: Snippet, torch_version: str | None = INSTALLED, python_versio
     for dependency, digest in sorted(record.dependencies.items()):
         if sha256_file(root / dependency) != digest:
             return Freshness(snippet, f"{dependency} changed", record)
-    recorded_torch = record.environment.get("torch")
-    if torch_version is INSTALLED:
-        torch_version = environment.torch_version()
-    if torch_version is not None and recorded_torch != torch_version:
-        return Freshness(snippet, f"torch {recorded_torch} -> {torch_version}", record)
+    recorded_torch, installed_torch = record.environment.get("torch"), torch_version()
+    if installed_torch is not None and recorded_torch != installed_torch:
+        return Freshness(snippet, f"torch {recorded_torch} -> {installed_torch}", record)
     recorded_python = record.environment.get("python")
     if recorded_python != python_version:
         return Freshness(snippet, f"Python {recorded_python} -> {python_version}", record)
@@ -68,7 +63,7 @@ def check_each(snippets: list[Snippet]) -> Iterator[Freshness]:
     """Check one snippet at a time, so a caller can act on the first stale one at once."""
     python_version = environment.python_version()
     for snippet in snippets:
-        yield check(snippet, INSTALLED, python_version)
+        yield check(snippet, python_version=python_version)
 
 
 def check_all(snippets: list[Snippet]) -> list[Freshness]:

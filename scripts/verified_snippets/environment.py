@@ -5,7 +5,7 @@ import functools
 import platform
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def torch_version() -> str | None:
     """The installed torch version, or None where only the docs dependencies are installed.
 

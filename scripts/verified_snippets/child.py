@@ -8,10 +8,11 @@ captured stdout, output size limit, no network, no writes into the
 repository), executes the statements and writes a JSON result file.
 """
 from __future__ import annotations
-
 import __future__
+
 import ast
 import builtins
+import contextlib
 import faulthandler
 import io
 import json
@@ -23,6 +24,8 @@ import sys
 import time
 import traceback
 
+from .layout import IGNORED_FOLDERS
+from .messages import ChildReport, ErrorKind, Job, RunError, to_line
 from .parent_death import die_with_parent
 
 
@@ -43,7 +46,8 @@ def _install_audit_hook(repo_root: str, workdir: str, reads: set[str]) -> None:
 
     Audit hooks cannot be removed, which is what we want in a throwaway child.
     """
-    ignored_roots = tuple(os.path.join(repo_root, name) for name in (".venv", "node_modules", ".git", "site"))
+    # Set-up and generated folders (.venv's bytecode caches, say) are not the project's files.
+    ignored_roots = tuple(os.path.join(repo_root, name) + os.sep for name in IGNORED_FOLDERS)
     # The engine's own files are read too (e.g. a warning's stack lookup reads this module's
     # source); they are not the snippet's inputs.
     ignored_roots += (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
@@ -78,7 +82,7 @@ def _modules_added_since(count: int) -> list[str]:
     touches only them.
     """
     added = len(sys.modules) - count
-    names = []
+    names: list[str] = []
     for name in reversed(sys.modules):
         if len(names) >= added:
             break
@@ -97,13 +101,11 @@ def _future_flags(tree: ast.Module) -> int:
     return flags
 
 
-def _jsonable_values(values: object) -> tuple[object, str | None]:
+def _jsonable_values(values: object) -> tuple[dict, str | None]:
     """Check VALUES holds only numbers, booleans, strings and lists of them."""
 
     def check(value: object, where: str) -> str | None:
-        if isinstance(value, bool) or isinstance(value, (int, str)):
-            return None
-        if isinstance(value, float):
+        if isinstance(value, (bool, int, float, str)):
             return None
         if isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
@@ -115,13 +117,13 @@ def _jsonable_values(values: object) -> tuple[object, str | None]:
         return f"{where} is a {kind}; store plain numbers (use .item() or .tolist())"
 
     if not isinstance(values, dict):
-        return None, f"VALUES must be a dict, not {type(values).__name__}"
+        return {}, f"VALUES must be a dict, not {type(values).__name__}"
     for key, value in values.items():
         if not isinstance(key, str) or not key.isidentifier():
-            return None, f"VALUES key {key!r} must be an identifier"
+            return {}, f"VALUES key {key!r} must be an identifier"
         problem = check(value, f"VALUES[{key!r}]")
         if problem:
-            return None, problem
+            return {}, problem
     return json.loads(json.dumps(values)), None
 
 
@@ -154,7 +156,7 @@ def _reseed_like_a_fresh_interpreter() -> None:
         torch.default_generator.seed()
 
 
-def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> dict:
+def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> RunError:
     tb = error.__traceback__
     # Drop this module's own frames: the reader's traceback starts in their snippet.
     while tb is not None and tb.tb_frame.f_code.co_filename != snippet_path:
@@ -170,14 +172,17 @@ def _error_from_exception(error: BaseException, snippet_path: str, display_path:
     text = "".join(traceback.format_exception(type(error), error, tb))
     text = text.replace(snippet_path, display_path)
     message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return {"kind": "exception", "line": line, "message": message, "traceback": text}
+    return RunError(ErrorKind.EXCEPTION, line, message, text)
 
 
-def run(job: dict, files: dict) -> None:
-    """Entry point in the child; never returns (ends with os._exit)."""
+def run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int) -> None:
+    """Entry point in the child; never returns (ends with os._exit).
+
+    `close_fds`: the worker's protocol stream, which the snippet must not inherit.
+    """
     status = 0
     try:
-        _run(job, files)
+        _run(job, files, close_fds, worker_pid)
     except BaseException:  # the result file could not be written; the worker reports a crash
         traceback.print_exc()
         status = 70
@@ -199,9 +204,9 @@ def _restore_environment() -> None:
             os.environ[name] = value
 
 
-def _run(job: dict, files: dict) -> None:
+def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int) -> None:
     os.setsid()  # own process group, so a timeout kills whatever the snippet started too
-    die_with_parent(job["worker_pid"])  # an interrupted run stops its worker, and so this child
+    die_with_parent(worker_pid)  # an interrupted run stops its worker, and so this child
     _restore_environment()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -209,11 +214,9 @@ def _run(job: dict, files: dict) -> None:
     err = os.open(files["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(out, 1)
     os.dup2(err, 2)
-    for fd in job.get("close_fds", []):
-        try:
+    for fd in close_fds:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace")
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
@@ -221,13 +224,13 @@ def _run(job: dict, files: dict) -> None:
 
     # The cap applies to every file the child writes; past it a write fails instead of filling the disk.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    cap = int(job["output_limit_bytes"])
+    cap = job.output_limit_bytes
     hard_limit = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
     resource.setrlimit(resource.RLIMIT_FSIZE, (cap + 1, hard_limit))
 
-    snippet_path = job["path"]
-    display_path = job["display_path"]
-    repo_root = job["repo_root"]
+    snippet_path = job.path
+    display_path = job.display_path
+    repo_root = job.repo_root
     workdir = files["workdir"]
     os.chdir(workdir)
     sys.argv = [snippet_path]
@@ -241,14 +244,12 @@ def _run(job: dict, files: dict) -> None:
     modules_before = len(sys.modules)
     _install_audit_hook(repo_root, workdir, reads)
 
-    source = job["source"]
+    source = job.source
     tree = ast.parse(source, filename=snippet_path)
     flags = _future_flags(tree)
     namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
-    owners = {first: owner for first, _last, owner in job["statements"]}
-
-    pieces: list[tuple[str | None, int, int]] = []  # (section, start offset, end offset)
-    error = None
+    pieces: list[tuple[int, int]] = []  # (start, end) offset in stdout of each statement's output
+    error: RunError | None = None
     started = time.perf_counter()
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -263,21 +264,19 @@ def _run(job: dict, files: dict) -> None:
                 error = None
             else:
                 error = _error_from_exception(exc, snippet_path, display_path)
-            try:
+            with contextlib.suppress(OSError):
                 sys.stdout.flush()
-            except OSError:
-                pass
-            pieces.append((owners.get(first), start, os.lseek(1, 0, os.SEEK_CUR)))
+            pieces.append((start, os.lseek(1, 0, os.SEEK_CUR)))
             break
         sys.stdout.flush()
-        pieces.append((owners.get(first), start, os.lseek(1, 0, os.SEEK_CUR)))
+        pieces.append((start, os.lseek(1, 0, os.SEEK_CUR)))
     seconds = time.perf_counter() - started
 
-    values = {}
+    values: dict = {}
     if error is None and "VALUES" in namespace:
         values, problem = _jsonable_values(namespace["VALUES"])
         if problem:
-            error = {"kind": "bad_values", "line": _values_line(tree), "message": problem, "traceback": ""}
+            error = RunError(ErrorKind.BAD_VALUES, _values_line(tree), problem)
 
     imported = []
     for name in _modules_added_since(modules_before):
@@ -294,17 +293,17 @@ def _run(job: dict, files: dict) -> None:
     if torch is not None and hasattr(torch, "cuda") and torch.cuda.is_initialized():
         device = "CUDA: " + torch.cuda.get_device_name()
 
-    result = {
-        "error": error,
-        "seconds": seconds,
-        "pieces": pieces,
-        "values": values,
-        "reads": sorted(reads),
-        "imported": sorted(imported),
-        "device": device,
-        "torch": getattr(torch, "__version__", None) if torch is not None else None,
-    }
-    text = json.dumps(result, allow_nan=True)
+    report = ChildReport(
+        error=error,
+        seconds=seconds,
+        pieces=pieces,
+        values=values,
+        reads=sorted(reads),
+        imported=sorted(imported),
+        device=device,
+        torch=getattr(torch, "__version__", None) if torch is not None else None,
+    )
+    text = to_line(report)
     # The engine's own result file is not the snippet's output: lift the cap for it.
     resource.setrlimit(resource.RLIMIT_FSIZE, (hard_limit, hard_limit))
     with open(files["result"], "w", encoding="utf-8") as handle:

@@ -1,6 +1,6 @@
 """The fork server: imports torch once, then forks one child per snippet.
 
-Run as `python -m snippet_engine.worker '<json list of modules to preload>'`.
+Run as `python -m verified_snippets.worker '<json list of modules to preload>'`.
 Protocol: one JSON job per line on stdin, one JSON result per line on the
 private protocol stream (the original stdout; fd 1 is pointed at stderr so a
 stray print from an import cannot corrupt it).
@@ -11,6 +11,7 @@ parallel op.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gc
 import importlib
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 
+from .messages import ChildReport, ErrorKind, Job, JobResult, RunError, WorkerHello, job_from_line, to_line
 from .parent_death import die_with_parent
 
 BASE_PRELOAD = ["torch", "torch.nn", "torch.nn.functional", "numpy", "numpy.random"]
@@ -107,46 +109,42 @@ def remove_abandoned_worker_folders() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:
+def run_job(job: Job, protocol_fds: list[int], worker_folder: str) -> JobResult:
     from . import child  # imported before the fork, once
 
     jobdir = tempfile.mkdtemp(prefix="job-", dir=worker_folder)
     files = {name: os.path.join(jobdir, name) for name in ("stdout", "stderr", "result", "line")}
     files["workdir"] = os.path.join(jobdir, "cwd")
     os.mkdir(files["workdir"])
-    job = dict(job, close_fds=protocol_fds, worker_pid=os.getpid())
     sys.stdout.flush()
     sys.stderr.flush()
+    worker_pid = os.getpid()  # taken before the fork: the child checks that its parent is still this one
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
-        child.run(job, files)  # never returns
+        child.run(job, files, protocol_fds, worker_pid)  # never returns
     timed_out = False
     try:
         pidfd = os.pidfd_open(pid)
-        ready, _, _ = select.select([pidfd], [], [], float(job["timeout_s"]))
+        ready, _, _ = select.select([pidfd], [], [], job.timeout_s)
         os.close(pidfd)
         timed_out = not ready
     except (AttributeError, OSError):  # no pidfd: poll
-        deadline = started + float(job["timeout_s"])
+        deadline = started + job.timeout_s
         while os.waitpid(pid, os.WNOHANG) == (0, 0):
             if time.perf_counter() > deadline:
                 timed_out = True
                 break
             time.sleep(0.005)
     if timed_out:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         status = 0
-    try:  # whatever the snippet started and left behind goes with it
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # whatever the snippet started and left behind goes with it
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     wall = time.perf_counter() - started
 
     def read(name: str, limit: int | None = None) -> bytes:
@@ -156,7 +154,7 @@ def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:
         except FileNotFoundError:
             return b""
 
-    cap = int(job["output_limit_bytes"])
+    cap = job.output_limit_bytes
     stdout = read("stdout", cap + 1)
     stderr = read("stderr", 64 * 1024).decode("utf-8", "replace")
     raw_result = read("result")
@@ -164,20 +162,30 @@ def run_job(job: dict, protocol_fds: list[int], worker_folder: str) -> dict:
     current_line = int(line_text) if line_text.isdigit() else None
     shutil.rmtree(jobdir, ignore_errors=True)
 
-    result: dict = {"id": job["id"], "wall_seconds": wall, "stderr": stderr}
     if timed_out:
-        result["error"] = {"kind": "timeout", "line": current_line, "message": f"timed out after {float(job['timeout_s']):g} s (raise it with '# snippet-engine: timeout=SECONDS')", "traceback": ""}
+        error = RunError(ErrorKind.TIMEOUT, current_line, f"timed out after {job.timeout_s:g} s (raise it with '# snippet-engine: timeout=SECONDS')")
     elif len(stdout) > cap:
-        result["error"] = {"kind": "output_limit", "line": current_line, "message": f"printed more than the limit of {cap:,} bytes; print less (a summary, a slice or a shape instead of a whole tensor)", "traceback": ""}
+        error = RunError(ErrorKind.OUTPUT_LIMIT, current_line, f"printed more than the limit of {cap:,} bytes; print less (a summary, a slice or a shape instead of a whole tensor)")
     elif not raw_result:
-        result["error"] = {"kind": "crash", "line": current_line, "message": f"the interpreter died: {_describe_status(status)}", "traceback": stderr[-4000:]}
+        error = RunError(ErrorKind.CRASH, current_line, f"the interpreter died: {_describe_status(status)}", stderr[-4000:])
     else:
-        result.update(json.loads(raw_result))
-        pieces = result.pop("pieces")
-        result["stdout"] = stdout.decode("utf-8", "backslashreplace")
-        # What each top-level statement printed, in order: sections and notebook cells are built from it.
-        result["statement_stdout"] = [stdout[start:end].decode("utf-8", "backslashreplace") for _owner, start, end in pieces]
-    return result
+        report = ChildReport.from_dict(json.loads(raw_result))
+        return JobResult(
+            id=job.id,
+            wall_seconds=wall,
+            stderr=stderr,
+            error=report.error,
+            stdout=stdout.decode("utf-8", "backslashreplace"),
+            # What each top-level statement printed, in order: sections and notebook cells are built from it.
+            statement_stdout=[stdout[start:end].decode("utf-8", "backslashreplace") for start, end in report.pieces],
+            values=report.values,
+            reads=report.reads,
+            imported=report.imported,
+            device=report.device,
+            torch=report.torch,
+            seconds=report.seconds,
+        )
+    return JobResult.failed(job.id, error, wall, stderr)
 
 
 def main() -> None:
@@ -202,19 +210,19 @@ def main() -> None:
     gc.freeze()
     gc.enable()  # a snippet's child collects as usual
 
-    hello = {"ready": True, "pid": os.getpid(), "folder": worker_folder, "preloaded": loaded, "seconds": time.perf_counter() - started, "threads": threading.active_count()}
-    protocol.write(json.dumps(hello) + "\n")
+    hello = WorkerHello(pid=os.getpid(), folder=worker_folder, preloaded=loaded, seconds=time.perf_counter() - started, threads=threading.active_count())
+    protocol.write(to_line(hello))
     protocol.flush()
     protocol_fds = [protocol.fileno()]
     for line in sys.stdin:
         if not line.strip():
             continue
-        job = json.loads(line)
+        job = job_from_line(line)
         try:
             result = run_job(job, protocol_fds, worker_folder)
         except Exception as error:  # the worker itself must keep serving
-            result = {"id": job.get("id"), "error": {"kind": "crash", "line": None, "message": f"engine error: {error!r}", "traceback": ""}}
-        protocol.write(json.dumps(result, allow_nan=True) + "\n")
+            result = JobResult.failed(job.id, RunError(ErrorKind.CRASH, None, f"engine error: {error!r}"))
+        protocol.write(to_line(result))
         protocol.flush()
 
 

@@ -10,14 +10,14 @@ import gzip
 import http.server
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".mjs")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 

@@ -1,8 +1,11 @@
-"""Where snippets and their outputs live in the repository.
+"""Where snippets, their outputs, pages and notebooks live in a project.
 
-A snippet is `snippets/<article>/<name>.py`; its committed result is
-`snippets/<article>/outputs/<name>.json`.  Files whose name starts with `_` are
-helper modules that snippets may import, not snippets themselves.
+A snippet is `<snippets folder>/<article>/<name>.py`; its committed result is
+`<snippets folder>/<article>/outputs/<name>.json`.  Files whose name starts
+with `_` are helper modules that snippets may import, not snippets themselves.
+The folders come from mkdocs.yml (`docs_dir`, and the verified-snippets
+plugin's `snippets_dir` and `notebooks_dir`); `Project.at(root)` assumes the
+defaults, for a project without a mkdocs.yml.
 """
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 OUTPUTS_FOLDER = "outputs"
+#: Folders at the top of a project that hold set-up or generated files, never a snippet's inputs.
+IGNORED_FOLDERS = (".venv", ".git", ".cache", ".pytest_cache", "node_modules", "site", "test-artifacts")
 
 
 @dataclass(frozen=True)
 class Snippet:
     """One runnable snippet, named by its path relative to `snippets/`."""
 
-    project: "Project"
+    project: Project
     name: str  # e.g. "cross_entropy/worked_example.py"
 
     @property
@@ -25,8 +30,8 @@ class Snippet:
 
     @property
     def display_path(self) -> str:
-        """The path a reader types: relative to the repository root."""
-        return f"{self.project.snippets_dir.name}/{self.name}"
+        """The path a reader types: relative to the project root."""
+        return self.project.display(self.project.snippets_dir / self.name)
 
     @property
     def output_path(self) -> Path:
@@ -38,22 +43,32 @@ class Snippet:
 @dataclass(frozen=True)
 class Project:
     root: Path
+    snippets_dir: Path
+    docs_dir: Path
+    notebooks_folder: str = "notebooks"  # under docs_dir
 
     @classmethod
-    def at(cls, root: str | Path) -> "Project":
-        return cls(Path(root).resolve())
-
-    @property
-    def snippets_dir(self) -> Path:
-        return self.root / "snippets"
-
-    @property
-    def docs_dir(self) -> Path:
-        return self.root / "docs"
+    def at(cls, root: str | Path, snippets: str = "snippets", docs: str = "docs", notebooks: str = "notebooks") -> Project:
+        root = Path(root).resolve()
+        return cls(root, root / snippets, root / docs, notebooks)
 
     @property
     def cache_dir(self) -> Path:
-        return self.root / ".cache" / "snippet_engine"
+        return self.root / ".cache" / "verified_snippets"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.docs_dir / self.notebooks_folder
+
+    def display(self, path: Path) -> str:
+        """A path as a reader names it: relative to the project root where it is inside.
+
+        `path` is absolute, like every path a Project holds (resolved once, when it is made).
+        """
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     def snippet(self, name: str) -> Snippet:
         return Snippet(self, name)
@@ -97,7 +112,6 @@ class Project:
             rel = Path(path).resolve().relative_to(self.root)
         except (ValueError, OSError):
             return False
-        first = rel.parts[0] if rel.parts else ""
-        if first.startswith(".") or first in {"node_modules", "site", "test-artifacts"}:
+        if rel.parts and rel.parts[0] in IGNORED_FOLDERS:
             return False
         return not any(part == "__pycache__" for part in rel.parts)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Callable
 
 DEFAULT_MAX_DELAY_S = 0.25
 
@@ -52,7 +52,7 @@ class BurstWriter:
             self._changed.notify()
         self._thread.join()
 
-    def __enter__(self) -> "BurstWriter":
+    def __enter__(self) -> BurstWriter:
         return self
 
     def __exit__(self, *exc_info) -> None:

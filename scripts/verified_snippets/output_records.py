@@ -1,21 +1,21 @@
 """The committed, machine-generated result of one snippet run.
 
 A record is JSON with a hash of its own content, so that an edit by hand or a
-truncated file is detected rather than published.  Records are written to a
-temporary file in the same folder and renamed into place: a reader (or a run
-killed half-way) only ever sees the old or the new file, never a partial one.
+truncated file is detected rather than published.  Records are written
+atomically (atomic_files): a reader, or a run killed half-way, only ever sees
+the old or the new file, never a partial one.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic_files import write_text_atomically
+
 FORMAT_VERSION = 1
-TEMP_MARK = ".tmp-"
 
 
 class CorruptRecord(Exception):
@@ -55,7 +55,7 @@ class OutputRecord:
         return body
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "OutputRecord":
+    def from_json(cls, data: dict[str, Any]) -> OutputRecord:
         return cls(
             snippet=data["snippet"],
             source_sha256=data["source_sha256"],
@@ -94,22 +94,7 @@ def read_record(path: Path) -> OutputRecord:
 
 
 def write_record(path: Path, record: OutputRecord) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(record.to_json(), indent=1, ensure_ascii=False) + "\n"
-    temp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}")
-    # Rename is atomic, so a reader or a killed run sees the old file or the new one.
-    # No fsync: it would cost milliseconds per snippet and only guards against power loss.
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temp, path)
-
-
-def remove_leftover_temp_files(folder: Path) -> list[Path]:
-    """Temporary files of an interrupted run; call only while holding the run lock."""
-    leftovers = sorted(folder.glob(f"*/*/*{TEMP_MARK}*")) if folder.is_dir() else []
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
-    return leftovers
+    write_text_atomically(path, json.dumps(record.to_json(), indent=1, ensure_ascii=False) + "\n")
 
 
 def sha256_bytes(data: bytes) -> str:

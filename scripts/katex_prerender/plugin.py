@@ -1,0 +1,150 @@
+"""The katex-prerender MkDocs plugin: every formula typeset by KaTeX at build time.
+
+pymdownx.arithmatex (``generic: true``) leaves formulas in the page HTML as
+``<span class="arithmatex">\\(...\\)</span>`` / ``<div class="arithmatex">\\[...\\]</div>``.
+This plugin replaces each by KaTeX's HTML + MathML, so the site ships KaTeX's
+stylesheet and fonts but no JavaScript for math.
+
+* When: ``on_page_context``, after Material's search plugin has indexed the
+  page (it reads ``page.content`` in its own ``on_page_context``), so the
+  search index keeps the readable TeX instead of KaTeX's glyph markup. The
+  priority of -50 keeps this true whatever order ``plugins:`` lists things in.
+* Errors: a formula KaTeX refuses is logged as a WARNING naming the Markdown
+  file, line and TeX (so ``mkdocs build --strict`` fails) and shown on the
+  page as a red ``katex-error``.
+* One Node process renders the whole build (started on the first formula, so a
+  build without math never starts Node); ``mkdocs serve`` keeps it, and its
+  cache, across rebuilds.
+* ``on_post_build`` copies KaTeX's stylesheet (woff2 fonts only) into
+  ``site/<assets_dir>/``; mkdocs.yml must list it under ``extra_css``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.pages import Page
+
+from . import arithmatex_html
+from .assets import STYLESHEET, install_katex_assets
+from .config import KatexPrerenderConfig
+from .renderer import KatexError, KatexRenderer, KatexSetupError, katex_package_dir
+
+log = logging.getLogger("mkdocs.plugins.katex_prerender")
+
+
+class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.renderer: KatexRenderer | None = None
+        self.pages = self.formulas = self.refused = 0
+
+    # Defining on_startup keeps one instance (and its Node process) across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.pages = self.formulas = self.refused = 0
+        try:
+            katex_package_dir(self.config.node_modules)
+        except KatexSetupError as err:
+            raise PluginError(f"plugin 'katex-prerender' option 'node_modules': {err}") from None
+        if self.renderer is not None and self.renderer.node_modules != Path(self.config.node_modules).resolve():
+            self._close_renderer()
+        stylesheet = f"{self.config.assets_dir.strip('/')}/{STYLESHEET}"
+        if stylesheet not in [str(css) for css in config.extra_css]:
+            log.warning(f"mkdocs.yml: add '{stylesheet}' to extra_css, or formulas typeset by KaTeX are shown without KaTeX's stylesheet and fonts.")
+        if "pymdownx.arithmatex" in config.markdown_extensions:
+            options = config.mdx_configs.get("pymdownx.arithmatex") or {}
+            if not options.get("generic"):
+                log.warning("mkdocs.yml: pymdownx.arithmatex needs 'generic: true' for KaTeX prerendering; formulas are left unrendered.")
+        return config
+
+    @event_priority(-50)  # after the search plugin has read page.content
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        content = page.content
+        if not content or "arithmatex" not in content:
+            return context
+        found = arithmatex_html.find_formulas(content)
+        label = _source_label(page, config)
+        unreadable = arithmatex_html.count_arithmatex_elements(content) - len(found)
+        if unreadable > 0:
+            log.warning(f"{label}: {unreadable} arithmatex element(s) are not in the generic \\(...\\) / \\[...\\] form and were left unrendered.")
+        if not found:
+            return context
+        renderer = self._renderer()
+
+        def render(formulas: Sequence[arithmatex_html.Formula]) -> list[str | KatexError]:
+            return renderer.render_many((f.tex, f.display) for f in formulas)
+
+        try:
+            page.content, failures = arithmatex_html.rewrite_html(content, render)
+        except KatexSetupError as err:
+            raise PluginError(f"{label}: {err}") from None
+        self.pages += 1
+        self.formulas += len(found)
+        self.refused += len(failures)
+        if failures:
+            _log_failures(page, label, found, failures)
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        try:
+            install_katex_assets(Path(config.site_dir) / self.config.assets_dir, self.config.node_modules)
+        except KatexSetupError as err:
+            raise PluginError(str(err)) from None
+        if self.formulas:
+            version = self.renderer.katex_version if self.renderer is not None else "?"
+            log.debug(f"KaTeX {version}: {self.formulas} formula(s) on {self.pages} page(s) rendered, {self.refused} refused")
+        if self.command != "serve":
+            self._close_renderer()
+
+    def on_shutdown(self) -> None:
+        self._close_renderer()
+
+    def _renderer(self) -> KatexRenderer:
+        if self.renderer is None:
+            self.renderer = KatexRenderer(self.config.node_modules)
+        return self.renderer
+
+    def _close_renderer(self) -> None:
+        if self.renderer is not None:
+            self.renderer.close()
+
+
+def _log_failures(page: Page, label: str, found: list[arithmatex_html.Formula], failures: list[tuple[arithmatex_html.Formula, Exception]]) -> None:
+    source = _page_source(page)
+    # The n-th formula with a given TeX is looked for at the TeX's n-th place in the source.
+    seen: dict[str, int] = {}
+    occurrence = {}
+    for formula in found:
+        occurrence[formula.start] = seen.get(formula.tex, 0)
+        seen[formula.tex] = occurrence[formula.start] + 1
+    for formula, error in failures:
+        line = arithmatex_html.locate_in_source(source, formula.tex, occurrence[formula.start])
+        where = f"{label}:{line}" if line is not None else label
+        message = error.message if isinstance(error, KatexError) else str(error)
+        log.warning(f"{where}: KaTeX cannot render '{arithmatex_html.one_line(formula.tex)}': {message}")
+
+
+def _source_label(page: Page, config: MkDocsConfig) -> str:
+    """The page's Markdown file, relative to mkdocs.yml's folder (e.g. ``docs/index.md``)."""
+    path = page.file.abs_src_path
+    if not path:  # a page generated by a plugin
+        return page.file.src_uri
+    config_dir = os.path.dirname(config.config_file_path or "") or os.getcwd()
+    rel = os.path.relpath(path, config_dir)
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _page_source(page: Page) -> str:
+    try:
+        return page.file.content_string
+    except (OSError, UnicodeDecodeError, TypeError, AttributeError):
+        return page.markdown or ""

@@ -1,0 +1,100 @@
+"""The notebook-pages MkDocs plugin: notebook pages that work with i18n and load nothing remote.
+
+* on_files (after mkdocs-static-i18n): re-wrap `.ipynb` files as pages, so
+  each language build renders the notebook page and `include_source` copies
+  the downloadable `.ipynb` next to it.
+* on_page_markdown: an article that has a notebook gets "Download" and "Open"
+  links under its title, in the page's language.
+* on_post_page: notebook pages lose nbconvert's CDN scripts (MathJax, Mermaid).
+* on_post_build: a warning (so `--strict` fails) if a notebook page or its
+  downloadable source is missing from the built site.
+
+The notebooks are the ones the verified-snippets plugin writes, in its
+`notebooks_dir`; this plugin has no options of its own.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from verified_snippets.settings import PLUGIN_NAME as ENGINE_PLUGIN
+from verified_snippets.settings import EngineSettings
+
+from .i18n_files import rewrap_notebooks
+from .page_html import insert_after_title, notebook_links, strip_remote_scripts
+
+log = logging.getLogger("mkdocs.plugins.notebook_pages")
+
+
+class NotebookPagesPlugin(BasePlugin):
+    def __init__(self) -> None:
+        self.expected: list[Path] = []  # built files that must exist at the end of the build
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.expected.clear()
+
+    @event_priority(-200)  # after mkdocs-static-i18n's on_files (-100)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        if jupyter is None:
+            return files
+        from mkdocs_jupyter.plugin import NotebookFile
+
+        i18n = config.plugins.get("i18n")
+        folder = ""
+        if i18n is not None and getattr(i18n, "current_language", None) != getattr(i18n, "default_language", None):
+            folder = i18n.current_language
+
+        def wrap(file: File) -> Any:
+            return NotebookFile(file, use_directory_urls=config.use_directory_urls, site_dir=config.site_dir)
+
+        rewrap_notebooks(files, jupyter.should_include, wrap, config.site_dir, folder)
+        for file in files:
+            if str(file.src_uri).endswith(".ipynb") and file.is_documentation_page():
+                page_folder = Path(file.abs_dest_path).parent
+                self.expected.extend([Path(file.abs_dest_path), page_folder / Path(file.src_uri).name])
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if str(page.file.src_uri).endswith(".ipynb"):
+            return markdown
+        stem = Path(page.file.src_uri).name.split(".")[0]
+        notebook = f"{_notebooks_folder(config)}/{stem}.ipynb"
+        notebook_file = files.get_file_from_path(notebook)
+        if notebook_file is None or not notebook_file.is_documentation_page():
+            return markdown
+        page_url = notebook_file.url
+        file_url = page_url + Path(notebook).name
+        return insert_after_title(markdown, notebook_links(_language(page), page.url, page_url, file_url))
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if not str(page.file.src_uri).endswith(".ipynb"):
+            return output
+        cleaned, _removed = strip_remote_scripts(output)
+        return cleaned
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        root = Path(config.config_file_path).parent
+        for path in self.expected:
+            if not path.exists():
+                shown = path.relative_to(root) if path.is_relative_to(root) else path
+                log.warning(f"{shown}: expected in the built site but missing (notebook page or its downloadable .ipynb)")
+
+
+def _notebooks_folder(config: MkDocsConfig) -> str:
+    """The folder under docs_dir where the verified-snippets plugin writes the notebooks."""
+    engine = config.plugins.get(ENGINE_PLUGIN)
+    if engine is None:
+        return EngineSettings().notebooks_folder
+    return str(engine.config.notebooks_dir).strip("/")
+
+
+def _language(page: Page) -> str:
+    locale = getattr(page.file, "locale", None)
+    return locale if isinstance(locale, str) else "en"

@@ -1,0 +1,59 @@
+"""The verified-snippets plugin's options in mkdocs.yml, with their defaults.
+
+    plugins:
+      - verified-snippets:
+          snippets_dir: snippets        # beside mkdocs.yml; pymdownx.snippets' base_path must name it too
+          notebooks_dir: notebooks      # under docs_dir: one generated notebook per article
+          timeout: 60                   # seconds a snippet may run (a snippet's own header can raise it)
+          output_limit: 1000000         # bytes a snippet may print
+          serve_jobs: 0                 # snippets `mkdocs serve` re-runs side by side (0: the usable CPUs)
+          regenerate_command: make outputs   # what messages tell a contributor to run
+
+`run-snippets` (scripts/run_snippets.py) reads the same options from
+mkdocs.yml, so a build and a run never disagree.
+"""
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
+
+from .settings import EngineSettings
+
+_DEFAULTS = EngineSettings()
+
+
+class _Number(c.BaseConfigOption[float]):
+    """A number above `minimum` (or at least it, with `inclusive`); an int where `integer`."""
+
+    def __init__(self, default: float, minimum: float = 0, inclusive: bool = False, integer: bool = False):
+        super().__init__()
+        self.default = default
+        self.minimum, self.inclusive, self.integer = minimum, inclusive, integer
+
+    def run_validation(self, value: object) -> float:
+        kind = int if self.integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValidationError(f"expected {'a whole number' if self.integer else 'a number'}, got {value!r}")
+        if value < self.minimum or (value == self.minimum and not self.inclusive):
+            bound = "at least" if self.inclusive else "more than"
+            raise ValidationError(f"must be {bound} {self.minimum:g}, got {value!r}")
+        return value
+
+
+class VerifiedSnippetsConfig(base.Config):
+    snippets_dir = c.Dir(exists=True, default="snippets")
+    notebooks_dir = c.Type(str, default=_DEFAULTS.notebooks_folder)
+    timeout = _Number(default=_DEFAULTS.timeout_s)
+    output_limit = _Number(default=_DEFAULTS.output_limit_bytes, integer=True)
+    serve_jobs = _Number(default=_DEFAULTS.serve_jobs, inclusive=True, integer=True)
+    regenerate_command = c.Type(str, default=_DEFAULTS.regenerate_command)
+
+    def settings(self) -> EngineSettings:
+        return EngineSettings(
+            timeout_s=float(self.timeout),
+            output_limit_bytes=int(self.output_limit),
+            serve_jobs=int(self.serve_jobs),
+            regenerate_command=self.regenerate_command,
+            notebooks_folder=self.notebooks_dir.strip("/"),
+        )

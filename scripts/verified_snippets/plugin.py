@@ -1,0 +1,110 @@
+"""The verified-snippets MkDocs plugin: each snippet's recorded output under its code, run values in the text.
+
+A thin layer over `site_state.SiteState`, which holds the logic. `mkdocs build`
+never runs PyTorch: a stale or missing output is a warning (so `--strict`
+fails). `mkdocs serve` re-runs a changed snippet before rebuilding. Every
+problem is logged on the `mkdocs.plugins.verified_snippets` logger, naming the
+file and line.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from .config import VerifiedSnippetsConfig
+from .layout import Project
+from .settings import PLUGIN_NAME, Site
+from .site_state import SiteState
+
+log = logging.getLogger("mkdocs.plugins.verified_snippets")
+
+
+class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.site: SiteState | None = None
+
+    # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).resolve().parent
+        snippets_dir = Path(self.config.snippets_dir).resolve()
+        _check_snippets_extension(config, snippets_dir)
+        settings = self.config.settings()
+        project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder)
+        if self.site is None or self.site.site != Site(project, settings):
+            if self.site is not None:
+                self.site.close()
+            self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info)
+        return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if _nested_language_build(config):
+            return  # the first language's build already ran the snippets and logged their warnings
+        for warning in self._site().prepare().warnings:
+            log.warning(warning)
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        rendered, problems = self._site().render_page(markdown)
+        offset = _front_matter_lines(page)
+        source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
+        for problem in problems:
+            log.warning(f"{source}:{problem.line + offset}: {problem.message}")
+        return rendered
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        for path in self._site().never_shown():
+            log.warning(f"{path} is not shown on any page; embed it in an article or remove it")
+
+    def on_shutdown(self) -> None:
+        if self.site is not None:
+            self.site.close()
+
+    def _site(self) -> SiteState:
+        assert self.site is not None, "on_config runs before any page is built"
+        return self.site
+
+
+def _check_snippets_extension(config: MkDocsConfig, snippets_dir: Path) -> None:
+    """Pages include snippets through pymdownx.snippets, so its base_path must be the snippets folder."""
+    yml = Path(config.config_file_path).name
+    setting = f"`base_path: !relative $config_dir/{os.path.relpath(snippets_dir, Path(config.config_file_path).parent)}`"
+    if "pymdownx.snippets" not in config.markdown_extensions:
+        raise PluginError(f"{yml}: plugin '{PLUGIN_NAME}' needs the pymdownx.snippets extension in markdown_extensions, with {setting}")
+    base_path: Any = (config.mdx_configs.get("pymdownx.snippets") or {}).get("base_path", ["."])
+    # pymdownx.snippets resolves a relative base_path against the working folder, as here.
+    bases = [Path(os.path.abspath(os.fspath(p))).resolve() for p in (base_path if isinstance(base_path, list) else [base_path])]
+    if snippets_dir not in bases:
+        shown = ", ".join(str(b) for b in bases)
+        raise PluginError(
+            f"{yml}: plugin '{PLUGIN_NAME}' option 'snippets_dir' is {snippets_dir}, but pymdownx.snippets' "
+            f"base_path is {shown}; the two must name the same folder: give pymdownx.snippets {setting}"
+        )
+
+
+def _nested_language_build(config: MkDocsConfig) -> bool:
+    """mkdocs-static-i18n builds each further language in a nested build, started from
+    the first build's on_post_build while its `building` flag is set."""
+    return bool(getattr(config.plugins.get("i18n"), "building", False))
+
+
+def _front_matter_lines(page: Page) -> int:
+    """Lines of front matter that MkDocs removed before handing over the Markdown."""
+    markdown = page.markdown or ""
+    try:
+        source = Path(page.file.abs_src_path or "").read_text(encoding="utf-8")
+    except (OSError, TypeError):
+        return 0
+    head = markdown.lstrip("\n")[:200]
+    index = source.find(head) if head else -1
+    return source.count("\n", 0, index) - (len(markdown) - len(markdown.lstrip("\n"))) if index > 0 else 0
