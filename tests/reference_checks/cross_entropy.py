@@ -154,7 +154,7 @@ CHECKS = {
         "largest_gap_at_scale_10": Bounded(
             1e-6, float(4 * EPS32 * (7 * 10 + 7)),
             why="above 1e-6 is what the article states; at most 4 eps x (max |z_j| + log C), with "
-                "max |z_j| < 7 x 10 for 3 x 1e6 draws of 10 N(0, 1) and log 1000 < 7. A float32 "
+                "max |z_j| < 7 x 10 for the 1,013,000 draws of 10 N(0, 1) (P(|N| > 7) is about 2.6e-12 each) and log 1000 < 7. A float32 "
                 "rounding artefact of two evaluation orders, not a formula mpmath can reproduce"),
         "largest_relative": Bounded(
             0.0, float(FORMULA_BOUND_K),
