@@ -12,6 +12,7 @@ torch.manual_seed(0)
 # Logit shapes: unbatched (C,), batched (N, C), and the "K-dimensional" forms
 # (N, C, d1) and (N, C, d1, d2) used for sequences and images. Targets drop
 # the class dimension (dim 0 when unbatched, dim 1 otherwise).
+DEVICE = "cpu"  # the only device this site runs; autocast stays off
 SHAPES = [(5,), (4, 5), (64, 10), (2, 3, 7), (2, 4, 3, 5)]
 DTYPES = [torch.float32, torch.float64, torch.bfloat16, torch.float16]
 REDUCTIONS = ["mean", "sum", "none"]
@@ -42,8 +43,8 @@ def compare(shape, dtype, reduction):
     class_dim = 0 if len(shape) == 1 else 1
     num_classes = shape[class_dim]
     target_shape = shape[:class_dim] + shape[class_dim + 1:]
-    logits = (3 * torch.randn(shape)).to(dtype)
-    targets = torch.randint(num_classes, target_shape)
+    logits = (3 * torch.randn(shape)).to(device=DEVICE, dtype=dtype)
+    targets = torch.randint(num_classes, target_shape).to(DEVICE)
 
     one_call = nn.CrossEntropyLoss(reduction=reduction)
     log_softmax = nn.LogSoftmax(dim=class_dim)
@@ -55,14 +56,16 @@ def compare(shape, dtype, reduction):
     out_shape = one_call(logits, targets).shape
     # A random (not all-ones) output gradient, the same for both ways, so the
     # backward pass is exercised with arbitrary values.
-    upstream = torch.randn(out_shape).to(dtype)
+    upstream = torch.randn(out_shape).to(device=DEVICE, dtype=dtype)
     loss_a, grad_a = loss_and_grad(one_call, logits, targets, upstream)
     loss_b, grad_b = loss_and_grad(two_calls, logits, targets, upstream)
     return same_bits(loss_a, loss_b), same_bits(grad_a, grad_b)
 
 
+autocast = torch.is_autocast_enabled(DEVICE)
 print(f"{len(SHAPES)} shapes x {len(DTYPES)} dtypes x {len(REDUCTIONS)} reductions"
-      f" = {len(SHAPES) * len(DTYPES) * len(REDUCTIONS)} cases")
+      f" = {len(SHAPES) * len(DTYPES) * len(REDUCTIONS)} cases,"
+      f" on {DEVICE}, autocast {'on' if autocast else 'off'}")
 # --8<-- [end:grid]
 
 # --8<-- [start:table]
@@ -89,6 +92,8 @@ print(f"{n_identical} of {n_cases} cases identical in loss and gradient")
 # --8<-- [end:table]
 
 VALUES = {
+    "device": DEVICE,
+    "autocast": autocast,
     "n_shapes": len(SHAPES),
     "n_dtypes": len(DTYPES),
     "n_reductions": len(REDUCTIONS),

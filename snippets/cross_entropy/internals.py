@@ -58,14 +58,19 @@ print("\n".join(tree_lines))
 # --8<-- [start:composite]
 # A CompositeImplicitAutograd operator has no kernel of its own: it is
 # written in terms of other operators, and autograd differentiates those.
-chain = ["aten::cross_entropy_loss", "aten::log_softmax.int", "aten::_log_softmax",
-         "aten::nll_loss_nd", "aten::nll_loss", "aten::nll_loss_forward"]
+# The operators of the tree above, each with the overload the C++ code calls:
+chain = ["aten::cross_entropy_loss", "aten::log_softmax.int", "aten::to.dtype_layout",
+         "aten::_log_softmax", "aten::nll_loss_nd", "aten::nll_loss",
+         "aten::nll_loss_forward"]
+tree_ops = [line.strip() for line in tree_lines]
+same_ops = [op.split(".")[0] for op in chain] == tree_ops
 composite = {}
 for op in chain:
     composite[op] = torch._C._dispatch_has_kernel_for_dispatch_key(
         op, "CompositeImplicitAutograd")
     kind = "composite (calls other ops)" if composite[op] else "real CPU kernel"
     print(f"{op:<26}{kind}")
+print(f"the {len(tree_ops)} operators of the tree, in order:", same_ops)
 # --8<-- [end:composite]
 
 # --8<-- [start:kernels]
@@ -81,10 +86,14 @@ class RecordKernels(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-def record(loss_fn):
+def record(loss_fn, backward=True):
     x = logits.clone().requires_grad_(True)
     with RecordKernels() as rec:
-        loss_fn(x, targets).backward()
+        loss = loss_fn(x, targets)
+        if backward:
+            loss.backward()  # fills x.grad
+        else:
+            torch.autograd.grad(loss, x)  # returns the gradient, leaves x.grad alone
     return rec.names
 
 
@@ -95,11 +104,38 @@ print("NLLLoss(LogSoftmax(...)):", " -> ".join(two_calls))
 print("same kernel sequence    :", one_call == two_calls)
 # --8<-- [end:kernels]
 
+# --8<-- [start:detach]
+# Where the three detach calls come from. Without .backward() there is no
+# .grad to fill, and the last one goes:
+via_grad = record(nn.CrossEntropyLoss(), backward=False)
+print("torch.autograd.grad instead:", " -> ".join(via_grad))
+
+
+# An operator whose backward needs its own output (exp) shows a detach when
+# autograd saves that output and one when it reads it back; one that saves
+# only its input (sin) shows none.
+def saved_tensor_trace(fn):
+    x = torch.ones(3, requires_grad=True)
+    with RecordKernels() as rec:
+        torch.autograd.grad(fn(x).sum(), x)
+    return rec.names
+
+
+for fn in (torch.exp, torch.sin):
+    print(f"{fn.__name__}:", " -> ".join(saved_tensor_trace(fn)))
+# --8<-- [end:detach]
+
 VALUES = {
+    "chain": chain,
     "composite": [composite[op] for op in chain],
-    "n_ops": len(chain),
+    "same_ops_as_tree": same_ops,
+    "n_ops": len(tree_ops),
     "n_composite": sum(composite.values()),
     "n_with_kernel": len(chain) - sum(composite.values()),
     "n_kernel_calls": len(one_call),
     "same_kernels": one_call == two_calls,
+    "kernel_calls": one_call,
+    "n_detach": one_call.count("detach"),
+    "n_kernel_calls_autograd_grad": len(via_grad),
+    "autograd_grad_drops_last_detach": via_grad == one_call[:-1] and one_call[-1] == "detach",
 }

@@ -11,12 +11,15 @@ target = torch.tensor([0])
 # --8<-- [start:naive]
 x_naive = gap_logits.clone().requires_grad_(True)
 p = torch.softmax(x_naive, dim=1)
+p.retain_grad()  # keep the gradient that reaches the probabilities, to show it
 naive_log_p = torch.log(p)
 naive_loss = F.nll_loss(naive_log_p, target)
 naive_loss.backward()
 print("softmax(x)      =", p.detach())
 print("log(softmax(x)) =", naive_log_p.detach())
 print("loss            =", naive_loss.item())
+# d loss / d log p = (-1, 0); log's backward divides it by p = (0, 1).
+print("gradient at p   =", p.grad)
 print("gradient        =", x_naive.grad)
 # --8<-- [end:naive]
 
@@ -65,6 +68,7 @@ VALUES = {
     "naive_softmax": p.detach().tolist(),
     "naive_log_prob_is_neg_inf": bool(torch.isneginf(naive_log_p[0, 0])),
     "naive_loss_is_inf": bool(torch.isinf(naive_loss)),
+    "naive_grad_at_p_is_neg_inf": bool(torch.isneginf(p.grad[0, 0])),
     "naive_grad_all_nan": bool(torch.isnan(x_naive.grad).all()),
     "stable_log_probs": log_p.detach().tolist(),
     "stable_loss": stable_loss.item(),
