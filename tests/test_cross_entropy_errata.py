@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -45,13 +45,13 @@ class Texts:
     outputs: dict[str, dict]  # snippet file name without .py -> its "values"
     sections: dict[str, dict]  # snippet file name without .py -> its "sections"
 
-    def replace(self, **changes) -> "Texts":
+    def replace(self, **changes) -> Texts:
         return Texts(**{**self.__dict__, **changes})
 
 
 def load() -> Texts:
     outputs, sections = {}, {}
-    for path in sorted((SNIPPETS / "outputs").glob("*.json")):
+    for path in sorted((SNIPPETS / "outputs").glob("[!_]*.json")):  # `_`-named files are not snippets' records
         record = json.loads(path.read_text(encoding="utf-8"))
         outputs[path.stem] = record["values"]
         sections[path.stem] = record["sections"]
@@ -81,7 +81,7 @@ class Block:
     kind: str  # "p", "li", "table", "math", "fence", "h", "adm"
     text: str  # the block's source, lines joined with "\n"
     label: str = ""  # fence: the embed target; adm: "??? note" or "!!! warning"; h: "##"
-    children: list["Block"] | None = None
+    children: list[Block] | None = None
 
 
 FENCE = re.compile(r"^(`{3,}|~{3,})")

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import freshness, notebooks
+from . import freshness, notebooks, reference_checks
 from .settings import SettingsError, Site, load_site
 from .usable_cpus import usable_cpus
 
@@ -39,13 +39,16 @@ def check(site: Site, selection) -> int:
     stale = [state for state in freshness.check_all(snippets) if not state.is_fresh]
     orphans = project.orphaned_outputs() if selection is None else []
     stale_notebooks = notebooks.stale_notebooks(project) if selection is None else []
+    stale_findings = reference_checks.stale_results(project, project.checks_dir) if selection is None else []
     for state in stale:
         print(f"{state.snippet.display_path}: stale output ({state.reason})")
     for orphan in orphans:
         print(f"{project.display(orphan)}: output of a snippet that no longer exists")
     for path, reason in stale_notebooks:
         print(f"{project.display(path)}: stale notebook ({reason})")
-    problems = len(stale) + len(orphans) + len(stale_notebooks)
+    for path, reason in stale_findings:
+        print(f"{project.display(path)}: stale reference-check findings ({reason})")
+    problems = len(stale) + len(orphans) + len(stale_notebooks) + len(stale_findings)
     if problems:
         print(f"{problems} generated file(s) need `{regenerate}`", file=sys.stderr)
         return 1
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     written, notebook_errors = notebooks.write_notebooks(project)
     for path in written:
         print(f"wrote   {project.display(path)}")
+    findings_written, check_failures = reference_checks.update_results(project, project.checks_dir)
+    for path in findings_written:
+        print(f"checked {project.display(path)}")
     failed = summary.failed
     if failed:
         print(f"\n{len(failed)} snippet(s) failed; their previous outputs were kept:", file=sys.stderr)
@@ -89,5 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             print(outcome.error, file=sys.stderr)
     for notebook_error in notebook_errors:
         print(notebook_error, file=sys.stderr)
+    if check_failures:
+        print(f"\n{len(check_failures)} reference check(s) failed (the ledger page shows them):", file=sys.stderr)
+        for failure in check_failures:
+            print(failure, file=sys.stderr)
     print(summary.line())
-    return 1 if failed or notebook_errors else 0
+    return 1 if failed or notebook_errors or check_failures else 0

@@ -8,6 +8,7 @@
           output_limit: 1000000         # bytes a snippet may print
           serve_jobs: 0                 # snippets `mkdocs serve` re-runs side by side (0: the usable CPUs)
           regenerate_command: make outputs   # what messages tell a contributor to run
+          reference_checks_dir: tests/reference_checks   # beside mkdocs.yml: the checks of every bound value
 
 `run-snippets` (scripts/run_snippets.py) reads the same options from
 mkdocs.yml, so a build and a run never disagree.
@@ -48,6 +49,7 @@ class VerifiedSnippetsConfig(base.Config):
     output_limit = _Number(default=_DEFAULTS.output_limit_bytes, integer=True)
     serve_jobs = _Number(default=_DEFAULTS.serve_jobs, inclusive=True, integer=True)
     regenerate_command = c.Type(str, default=_DEFAULTS.regenerate_command)
+    reference_checks_dir = c.Type(str, default=_DEFAULTS.checks_folder)
 
     def settings(self) -> EngineSettings:
         return EngineSettings(
@@ -56,4 +58,5 @@ class VerifiedSnippetsConfig(base.Config):
             serve_jobs=int(self.serve_jobs),
             regenerate_command=self.regenerate_command,
             notebooks_folder=self.notebooks_dir.strip("/"),
+            checks_folder=self.reference_checks_dir.strip("/"),
         )

@@ -46,11 +46,12 @@ class Project:
     snippets_dir: Path
     docs_dir: Path
     notebooks_folder: str = "notebooks"  # under docs_dir
+    checks_folder: str = "tests/reference_checks"  # under root
 
     @classmethod
-    def at(cls, root: str | Path, snippets: str = "snippets", docs: str = "docs", notebooks: str = "notebooks") -> Project:
+    def at(cls, root: str | Path, snippets: str = "snippets", docs: str = "docs", notebooks: str = "notebooks", checks: str = "tests/reference_checks") -> Project:
         root = Path(root).resolve()
-        return cls(root, root / snippets, root / docs, notebooks)
+        return cls(root, root / snippets, root / docs, notebooks, checks)
 
     @property
     def cache_dir(self) -> Path:
@@ -59,6 +60,11 @@ class Project:
     @property
     def notebooks_dir(self) -> Path:
         return self.docs_dir / self.notebooks_folder
+
+    @property
+    def checks_dir(self) -> Path:
+        """The package of reference checks (see reference_checks)."""
+        return self.root / self.checks_folder
 
     def display(self, path: Path) -> str:
         """A path as a reader names it: relative to the project root where it is inside.
@@ -99,9 +105,9 @@ class Project:
         return Snippet(self, name)
 
     def orphaned_outputs(self) -> list[Path]:
-        """Output files whose snippet no longer exists."""
+        """Output files whose snippet no longer exists (`_`-named files record a whole folder, not a snippet)."""
         known = {s.output_path for s in self.snippets()}
-        return sorted(p for p in self.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/*.json") if p not in known)
+        return sorted(p for p in self.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/*.json") if p not in known and not p.name.startswith("_"))
 
     def is_repo_file(self, path: str | Path) -> bool:
         """Whether a path is one of the project's own files (a dependency worth tracking).

@@ -56,6 +56,40 @@ class Embed:
     line: int
 
 
+@dataclass(frozen=True)
+class Binding:
+    """A value binding `{{ run: article/name.py value[0] | .4f }}` on a page, outside code."""
+
+    line: int
+    snippet: str  # path under the snippets folder
+    name: str
+    indexes: str  # "" or e.g. "[1]", "[0][2]"
+    format: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{{{{ run: {self.snippet} {self.name}{self.indexes} }}}}"
+
+    @property
+    def folder(self) -> str:
+        return self.snippet.partition("/")[0]
+
+    @property
+    def file(self) -> str:
+        return self.snippet.partition("/")[2]
+
+
+def find_bindings(markdown: str | PageStructure) -> list[Binding]:
+    """Every value binding outside code, in order."""
+    page = read_page(markdown) if isinstance(markdown, str) else markdown
+    found = []
+    for number, text in enumerate(page.lines, start=1):
+        if "{{" in text and not page.is_code(number):
+            for match in VALUE_BINDING.finditer(text):
+                found.append(Binding(number, match.group("snippet"), match.group("name"), match.group("indexes"), match.group("format")))
+    return found
+
+
 def parse_target(target: str) -> tuple[str, str | None]:
     match = SECTION_TARGET.match(target)
     if match:

@@ -41,7 +41,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         snippets_dir = Path(self.config.snippets_dir).resolve()
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
-        project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder)
+        project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
         if self.site is None or self.site.site != Site(project, settings):
             if self.site is not None:
                 self.site.close()

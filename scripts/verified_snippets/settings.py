@@ -17,7 +17,7 @@ from pathlib import Path
 from .atomic_files import write_text_atomically
 from .layout import Project
 
-SETTINGS_CACHE_VERSION = 1
+SETTINGS_CACHE_VERSION = 2
 PLUGIN_NAME = "verified-snippets"
 
 
@@ -28,6 +28,7 @@ class EngineSettings:
     serve_jobs: int = 0  # 0: the CPUs this process may use
     regenerate_command: str = "make outputs"
     notebooks_folder: str = "notebooks"
+    checks_folder: str = "tests/reference_checks"  # relative to the project root
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def load_site(root: Path, config_file: Path | None = None) -> Site:
         if b"INHERIT" not in raw:  # the key would not cover the inherited file
             _write_cache(cache, key, cached)
     settings = EngineSettings(**cached["settings"])
-    project = Project(root, Path(cached["snippets_dir"]), Path(cached["docs_dir"]), settings.notebooks_folder)
+    project = Project(root, Path(cached["snippets_dir"]), Path(cached["docs_dir"]), settings.notebooks_folder, settings.checks_folder)
     return Site(project, settings)
 
 
