@@ -75,9 +75,10 @@ def scratch(tmp_path: Path) -> ScratchProject:
 
 @pytest.fixture
 def scratch_site(tmp_path: Path, repo: Path) -> ScratchProject:
-    """A scratch project with a copy of the real site: mkdocs.yml, docs/ and snippets/."""
+    """A scratch project with a copy of the real site: mkdocs.yml, docs/, snippets/ and the reference checks."""
     project = ScratchProject(tmp_path / "site-project")
     shutil.copy(repo / "mkdocs.yml", project.root / "mkdocs.yml")
+    shutil.copytree(repo / "tests" / "reference_checks", project.root / "tests" / "reference_checks", ignore=shutil.ignore_patterns("__pycache__"))
     if (repo / "node_modules").exists():
         (project.root / "node_modules").symlink_to(repo / "node_modules")
     shutil.copytree(repo / "docs", project.root / "docs", dirs_exist_ok=True)

@@ -8,7 +8,8 @@
           output_limit: 1000000         # bytes a snippet may print
           serve_jobs: 0                 # snippets `mkdocs serve` re-runs side by side (0: the usable CPUs)
           regenerate_command: make outputs   # what messages tell a contributor to run
-          reference_checks_dir: tests/reference_checks   # beside mkdocs.yml: the checks of every bound value
+          reference_checks_dir: tests/reference_checks   # the checks of every bound value (default: none required)
+          allowed_numbers: []           # constants an article or a print label may type (e.g. 2.718)
 
 `run-snippets` (scripts/run_snippets.py) reads the same options from
 mkdocs.yml, so a build and a run never disagree.
@@ -49,7 +50,8 @@ class VerifiedSnippetsConfig(base.Config):
     output_limit = _Number(default=_DEFAULTS.output_limit_bytes, integer=True)
     serve_jobs = _Number(default=_DEFAULTS.serve_jobs, inclusive=True, integer=True)
     regenerate_command = c.Type(str, default=_DEFAULTS.regenerate_command)
-    reference_checks_dir = c.Type(str, default=_DEFAULTS.checks_folder)
+    reference_checks_dir = c.Optional(c.Dir(exists=True))
+    allowed_numbers = c.ListOfItems(c.Type((int, float)), default=[])
 
     def settings(self) -> EngineSettings:
         return EngineSettings(
@@ -58,5 +60,6 @@ class VerifiedSnippetsConfig(base.Config):
             serve_jobs=int(self.serve_jobs),
             regenerate_command=self.regenerate_command,
             notebooks_folder=self.notebooks_dir.strip("/"),
-            checks_folder=self.reference_checks_dir.strip("/"),
+            checks_folder=self.reference_checks_dir or "",
+            allowed_numbers=tuple(float(n) for n in self.allowed_numbers),
         )

@@ -46,10 +46,10 @@ class Project:
     snippets_dir: Path
     docs_dir: Path
     notebooks_folder: str = "notebooks"  # under docs_dir
-    checks_folder: str = "tests/reference_checks"  # under root
+    checks_folder: str = ""  # the reference checks package, absolute or under root; "": none
 
     @classmethod
-    def at(cls, root: str | Path, snippets: str = "snippets", docs: str = "docs", notebooks: str = "notebooks", checks: str = "tests/reference_checks") -> Project:
+    def at(cls, root: str | Path, snippets: str = "snippets", docs: str = "docs", notebooks: str = "notebooks", checks: str = "") -> Project:
         root = Path(root).resolve()
         return cls(root, root / snippets, root / docs, notebooks, checks)
 
@@ -62,9 +62,9 @@ class Project:
         return self.docs_dir / self.notebooks_folder
 
     @property
-    def checks_dir(self) -> Path:
-        """The package of reference checks (see reference_checks)."""
-        return self.root / self.checks_folder
+    def checks_dir(self) -> Path | None:
+        """The package of reference checks (see reference_checks), if the site has one."""
+        return self.root / self.checks_folder if self.checks_folder else None
 
     def display(self, path: Path) -> str:
         """A path as a reader names it: relative to the project root where it is inside.

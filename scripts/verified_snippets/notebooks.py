@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic_files import write_text_atomically
 from .layout import Project
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes
-from .page_markup import find_embeds
-from .page_structure import PageStructure, read_page
-
-ATTRIBUTE_LIST = re.compile(r"\s*\{[^}]*\}\s*$")
+from .page_index import PageIndex, PageOutline
 
 
 class NotebookError(Exception):
@@ -33,19 +29,12 @@ class NotebookError(Exception):
 
 
 @dataclass(frozen=True)
-class NotebookEmbed:
-    """A snippet (or one of its sections) that an article shows, under which `##` heading."""
-
-    snippet: str
-    section: str | None
-    heading: str
-
-
-@dataclass(frozen=True)
 class Article:
-    page: Path  # docs/<name>.md
-    title: str  # the page's `#` heading
-    embeds: tuple[NotebookEmbed, ...]  # in the page's order
+    outline: PageOutline  # of docs/<slug>.md
+
+    @property
+    def page(self) -> Path:
+        return self.outline.page
 
     @property
     def slug(self) -> str:
@@ -55,86 +44,13 @@ class Article:
         return project.notebooks_dir / f"{self.slug}.ipynb"
 
 
-def articles(project: Project) -> list[Article]:
-    """English article pages that embed at least one snippet (translations share the notebook).
+def articles(project: Project, index: PageIndex | None = None) -> list[Article]:
+    """English article pages (pages that embed a snippet; home pages are not articles).
 
-    Home pages (`index.md`) are not articles. A page's outline is read once
-    per content: see `OutlineCache`.
+    Translations share the English page's notebook.
     """
-    cache = OutlineCache(project)
-    found = []
-    for page in sorted(project.docs_dir.rglob("*.md")):
-        if re.search(r"\.[a-z]{2}\.md$", page.name) or page.stem == "index":
-            continue
-        markdown = page.read_text(encoding="utf-8")
-        if "--8<--" not in markdown:  # no include at all: no need to read the page
-            continue
-        title, embeds = cache.outline(page, markdown)
-        if embeds:
-            found.append(Article(page, title, embeds))
-    cache.save()
-    return found
-
-
-def outline(markdown: str) -> tuple[str, tuple[NotebookEmbed, ...]]:
-    """A page's title and the snippets it shows, each with the `##` heading above it."""
-    page = read_page(markdown)
-    title, headings = _headings_by_line(page)
-    embeds, _ = find_embeds(page)
-    return title, tuple(NotebookEmbed(e.snippet, e.section, headings.get(e.line, "")) for e in embeds if e.snippet.endswith(".py"))
-
-
-def _headings_by_line(page: PageStructure) -> tuple[str, dict[int, str]]:
-    """The page title, and for each line the `##` heading it falls under."""
-    title, headings, current = "", {}, ""
-    by_line = {heading.line: heading for heading in page.headings}
-    for number in range(1, len(page.lines) + 1):
-        heading = by_line.get(number)
-        if heading is not None:
-            text = ATTRIBUTE_LIST.sub("", heading.text)
-            if heading.level == 1 and not title:
-                title = text
-            elif heading.level == 2:
-                current = text
-        headings[number] = current
-    return title, headings
-
-
-class OutlineCache:
-    """Page outlines by content hash, in `.cache/verified_snippets/page_outlines.json`.
-
-    Reading a page's structure means importing markdown-it (~80 ms) and parsing
-    the page (a few ms); a warm `run-snippets` over a large site would spend most
-    of its time there, for pages that have not changed.
-    """
-
-    VERSION = 1
-
-    def __init__(self, project: Project):
-        self.project = project
-        self.path = project.cache_dir / "page_outlines.json"
-        self.changed = False
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.pages: dict = data["pages"] if data.get("version") == self.VERSION else {}
-        except (OSError, ValueError, KeyError, AttributeError):
-            self.pages = {}
-
-    def outline(self, page: Path, markdown: str) -> tuple[str, tuple[NotebookEmbed, ...]]:
-        key = self.project.display(page)
-        digest = sha256_bytes(markdown.encode("utf-8"))
-        entry = self.pages.get(key)
-        if entry and entry.get("sha256") == digest:
-            return entry["title"], tuple(NotebookEmbed(*embed) for embed in entry["embeds"])
-        title, embeds = outline(markdown)
-        self.pages[key] = {"sha256": digest, "title": title, "embeds": [[e.snippet, e.section, e.heading] for e in embeds]}
-        self.changed = True
-        return title, embeds
-
-    def save(self) -> None:
-        if self.changed:
-            write_text_atomically(self.path, json.dumps({"version": self.VERSION, "pages": self.pages}, ensure_ascii=False))
-            self.changed = False
+    index = index or PageIndex(project)
+    return [Article(outline) for outline in index.pages() if outline.language is None and outline.is_article]
 
 
 def _cell_id(*parts: str) -> str:
@@ -171,7 +87,7 @@ def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int) -
 
 
 def build_notebook(project: Project, article: Article) -> dict:
-    title, embeds = article.title, article.embeds
+    title, embeds = article.outline.title, article.outline.embeds
     records: dict[str, OutputRecord] = {}
     sources: dict[str, list[str]] = {}
     for embed in embeds:

@@ -36,6 +36,8 @@ class OutputRecord:
     # Source regions in order (section bodies and the code between them) with what each printed;
     # notebook cells are made from these, so the notebook shows what the page shows.
     chunks: list[dict[str, Any]] = field(default_factory=list)
+    # Problems found in the source that ran, as (line, message): a print label that types a number.
+    lint: list[list[Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -49,6 +51,7 @@ class OutputRecord:
             "values": self.values,
             "sections": self.sections,
             "chunks": self.chunks,
+            "lint": self.lint,
             "stdout": self.stdout,
         }
         body["record_sha256"] = content_hash(body)
@@ -67,6 +70,7 @@ class OutputRecord:
             generated=data["generated"],
             seconds=data["seconds"],
             chunks=data["chunks"],
+            lint=data.get("lint", []),
         )
 
 

@@ -10,31 +10,39 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .settings import PLUGIN_NAME, Site
-from .site_state import SiteState
+from .site_state import PageContext, SiteState
 
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
+
+# INFO lines of other plugins that ask nothing of a contributor: the build shows
+# what must be acted on (warnings) and its own progress, not the neighbours' chatter.
+QUIET_LOGGERS = ("mkdocs.plugins.mkdocs_static_i18n", "mkdocs.plugins.mkdocs_jupyter", "mkdocs.mkdocs-jupyter", "jieba")
 
 
 class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def __init__(self) -> None:
         self.command = "build"
         self.site: SiteState | None = None
+        self.strict = False  # the build's --strict, held while the other languages are built
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
@@ -42,29 +50,52 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
         project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
-        if self.site is None or self.site.site != Site(project, settings):
+        languages = _other_languages(config)
+        if self.site is None or self.site.site != Site(project, settings) or self.site.languages != languages:
             if self.site is not None:
                 self.site.close()
-            self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info)
+            self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info, languages=languages)
+        _quiet_jieba()
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        _quiet_jieba()
         if _nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
         for warning in self._site().prepare().warnings:
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        rendered, problems = self._site().render_page(markdown)
+        locale = getattr(page.file, "locale", None)
+        context = PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")))
+        rendered, problems = self._site().render_page(markdown, context)
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
             log.warning(f"{source}:{problem.line + offset}: {problem.message}")
         return rendered
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    @event_priority(-50)  # before mkdocs-static-i18n (-100) builds the other languages
+    def _before_other_languages(self, *, config: MkDocsConfig) -> None:
+        """Hold --strict while i18n builds the other languages in nested builds.
+
+        Each nested build would count only its own warnings and abort with that
+        number; without strict they go on, their warnings are counted by the
+        first build, which then aborts with the total of every language.
+        """
+        if not _nested_language_build(config) and config.strict:
+            self.strict, config.strict = True, False
+
+    @event_priority(-200)  # after every language has been built
+    def _after_all_languages(self, *, config: MkDocsConfig) -> None:
+        if _nested_language_build(config):
+            return
+        if self.strict:
+            config.strict, self.strict = True, False
         for path in self._site().never_shown():
             log.warning(f"{path} is not shown on any page; embed it in an article or remove it")
+
+    on_post_build = CombinedEvent(_before_other_languages, _after_all_languages)
 
     def on_shutdown(self) -> None:
         if self.site is not None:
@@ -90,6 +121,20 @@ def _check_snippets_extension(config: MkDocsConfig, snippets_dir: Path) -> None:
             f"{yml}: plugin '{PLUGIN_NAME}' option 'snippets_dir' is {snippets_dir}, but pymdownx.snippets' "
             f"base_path is {shown}; the two must name the same folder: give pymdownx.snippets {setting}"
         )
+
+
+def _other_languages(config: MkDocsConfig) -> list[str]:
+    """The languages mkdocs-static-i18n builds besides the default one (their pages need twins)."""
+    i18n = config.plugins.get("i18n")
+    languages = getattr(getattr(i18n, "config", None), "languages", None) or []
+    return [lang.locale for lang in languages if getattr(lang, "build", True) and not getattr(lang, "default", False) and lang.locale != "null"]
+
+
+def _quiet_jieba() -> None:
+    """jieba (Chinese search words, imported by Material's search plugin) logs its dictionary loading at DEBUG on stderr."""
+    jieba = sys.modules.get("jieba")
+    if jieba is not None:
+        jieba.setLogLevel(logging.WARNING)
 
 
 def _nested_language_build(config: MkDocsConfig) -> bool:

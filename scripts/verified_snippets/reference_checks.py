@@ -36,7 +36,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -77,8 +77,8 @@ class Input:
     def __post_init__(self) -> None:
         _dtype(self.dtype)
 
-    def describe(self) -> str:
-        return f"the input the text states, rounded to {self.dtype}"
+    def spec(self) -> dict[str, Any]:
+        return {"dtype": self.dtype}
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class Near:
         if not callable(self.reference):
             raise TypeError("Near needs a callable reference: Near(lambda: <mpmath expression>, ...)")
 
-    def describe(self) -> str:
-        return f"mpmath reference, within {self.ulp:g} {self.dtype} ulp"
+    def spec(self) -> dict[str, Any]:
+        return {"dtype": self.dtype, "ulp": self.ulp}
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,8 @@ class Exact:
     def __post_init__(self) -> None:
         _reason(self.why, "Exact")
 
-    def describe(self) -> str:
-        return f"exactly {self.expected!r}: {self.why}" if not isinstance(self.expected, list) else f"exactly as stated: {self.why}"
+    def spec(self) -> dict[str, Any]:
+        return {"why": self.why}
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class Bounded:
         if not self.low <= self.high:
             raise ValueError(f"Bounded({self.low!r}, {self.high!r}): low must not exceed high")
 
-    def describe(self) -> str:
-        return f"within [{self.low:g}, {self.high:g}]: {self.why}"
+    def spec(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "why": self.why}
 
 
 Check = Input | Near | Exact | Bounded
@@ -133,7 +133,7 @@ class Finding:
 
     index: str  # "" for a scalar, "[1]" or "[0][2]" for an element
     passed: bool
-    found: str  # for the reader: "0.39 ulp", "exact", "= 0.1 in float32", "in range"
+    ulp: float | None = None  # Near: the distance from the reference, in ulp of the dtype
     problem: str = ""  # why it failed, naming the stored and the expected value
 
 
@@ -191,7 +191,7 @@ def evaluate(check: Check, stored: Any) -> list[Finding]:
     findings = []
     for index, value, reference in _pairs(stored, expected, ""):
         if isinstance(value, _Mismatch):
-            findings.append(Finding(index, False, "shape differs", value.problem))
+            findings.append(Finding(index, False, problem=value.problem))
         else:
             findings.append(_judge(check, index, value, reference))
     return findings
@@ -227,20 +227,19 @@ def _judge(check: Check, index: str, value: Any, reference: Any) -> Finding:
         same = type(value) is type(reference) and (value == reference or _both_nan(value, reference))
         if isinstance(reference, float) and isinstance(value, int) and not isinstance(value, bool):
             same = float(value) == reference  # JSON stores 2.0 as 2.0, but a hand-written 2 is fine
-        return Finding(index, same, "exact" if same else "differs", "" if same else f"stored {value!r}, expected {reference!r}")
+        return Finding(index, same, problem="" if same else f"stored {value!r}, expected {reference!r}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return Finding(index, False, "not a number", f"stored {value!r}, which is not a number")
+        return Finding(index, False, problem=f"stored {value!r}, which is not a number")
     if isinstance(check, Bounded):
         inside = check.low <= value <= check.high
-        return Finding(index, inside, "in range" if inside else "out of range", "" if inside else f"stored {value!r}, allowed [{check.low!r}, {check.high!r}]")
+        return Finding(index, inside, problem="" if inside else f"stored {value!r}, allowed [{check.low!r}, {check.high!r}]")
     if isinstance(check, Input):
         if isinstance(reference, (bool, str)) or (isinstance(reference, int) and isinstance(value, int)):
             same = value == reference and type(value) is type(reference)
-            return Finding(index, same, "exact" if same else "differs", "" if same else f"stored {value!r}, the text states {reference!r}")
+            return Finding(index, same, problem="" if same else f"stored {value!r}, the text states {reference!r}")
         wanted = round_to(float(reference), check.dtype)
         same = float(value) == wanted or _both_nan(value, wanted)
-        found = f"= {reference!r} in {check.dtype}"
-        return Finding(index, same, found if same else "differs", "" if same else f"stored {value!r}, the text states {reference!r} ({wanted!r} in {check.dtype})")
+        return Finding(index, same, problem="" if same else f"stored {value!r}, the text states {reference!r} ({wanted!r} in {check.dtype})")
     return _near(check, index, float(value), reference)
 
 
@@ -250,14 +249,13 @@ def _near(check: Near, index: str, value: float, reference: Any) -> Finding:
     reference = mpmath.mpf(reference) if not isinstance(reference, mpmath.mpf) else reference
     if not mpmath.isfinite(reference):
         same = (mpmath.isnan(reference) and math.isnan(value)) or (not mpmath.isnan(reference) and value == float(reference))
-        return Finding(index, same, "exact" if same else "differs", "" if same else f"stored {value!r}, reference {mpmath.nstr(reference, 20)}")
+        return Finding(index, same, 0.0 if same else None, "" if same else f"stored {value!r}, reference {mpmath.nstr(reference, 20)}")
     if not math.isfinite(value):
-        return Finding(index, False, "not finite", f"stored {value!r}, reference {mpmath.nstr(reference, 20)}")
+        return Finding(index, False, problem=f"stored {value!r}, reference {mpmath.nstr(reference, 20)}")
     distance = float(abs(mpmath.mpf(value) - reference) / ulp(reference, check.dtype))
     passed = distance <= check.ulp
-    found = "exact" if distance == 0 else f"{distance:.2g} ulp"
     problem = "" if passed else f"stored {value!r}, reference {mpmath.nstr(reference, 20)}, {distance:.3g} {check.dtype} ulp apart (allowed {check.ulp:g})"
-    return Finding(index, passed, found, problem)
+    return Finding(index, passed, float(f"{distance:.3g}"), problem)
 
 
 def _both_nan(a: Any, b: Any) -> bool:
@@ -323,16 +321,16 @@ def checks_module_path(checks_dir: Path, folder: str) -> Path:
 @dataclass(frozen=True)
 class ValueFindings:
     kind: str  # "input", "near", "exact", "bounded"
-    check: str  # what the check is, for a reader
+    spec: dict[str, Any]  # the check's parameters: dtype, ulp, low, high, why
     findings: list[Finding]
 
     @property
     def passed(self) -> bool:
         return all(f.passed for f in self.findings)
 
-    def at(self, index: str) -> Finding | None:
-        """The finding for one element; for an element inside a checked list, its own entry."""
-        return next((f for f in self.findings if f.index == index), None)
+    def under(self, index: str) -> list[Finding]:
+        """The findings of the element at `index` ("" for the whole value), or of every element below it."""
+        return [f for f in self.findings if f.index == index or f.index.startswith(index + "[") or not index]
 
 
 @dataclass
@@ -350,13 +348,27 @@ class CheckResults:
             "folder": self.folder,
             "key": self.key,
             "errors": self.errors,
-            "values": {s: {n: {"kind": v.kind, "check": v.check, "findings": [asdict(f) for f in v.findings]} for n, v in sorted(names.items())} for s, names in sorted(self.values.items())},
+            "values": {
+                s: {n: {"kind": v.kind, "spec": v.spec, "findings": [[f.index, f.passed, f.ulp, f.problem] for f in v.findings]} for n, v in sorted(names.items())}
+                for s, names in sorted(self.values.items())
+            },
         }
+
+    def to_text(self) -> str:
+        """JSON with one line per checked value, so that a diff shows which values changed."""
+        data = self.to_json()
+        values = data.pop("values")
+        head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]
+        rows = []
+        for snippet, names in values.items():
+            lines = [f"  {json.dumps(name)}: {json.dumps(v, ensure_ascii=False)}" for name, v in names.items()]
+            rows.append(f" {json.dumps(snippet)}: {{\n" + ",\n".join(lines) + "\n }")
+        return head + ',\n "values": {\n' + ",\n".join(rows) + "\n }\n}\n"
 
     @classmethod
     def from_json(cls, data: dict) -> CheckResults:
         values = {
-            s: {n: ValueFindings(v["kind"], v["check"], [Finding(**f) for f in v["findings"]]) for n, v in names.items()}
+            s: {n: ValueFindings(v["kind"], v["spec"], [Finding(*f) for f in v["findings"]]) for n, v in names.items()}
             for s, names in data["values"].items()
         }
         return cls(data["folder"], data["key"], values, list(data.get("errors", [])))
@@ -369,9 +381,11 @@ def results_path(project: Project, folder: str) -> Path:
     return project.snippets_dir / folder / OUTPUTS_FOLDER / RESULTS_NAME
 
 
-def folders_with_checks(project: Project, checks_dir: Path) -> list[str]:
-    """Snippet folders that have a checks module."""
-    return sorted(p.stem for p in checks_dir.glob("*.py") if not p.name.startswith("_") and (project.snippets_dir / p.stem).is_dir()) if checks_dir.is_dir() else []
+def folders_with_checks(project: Project, checks_dir: Path | None) -> list[str]:
+    """Snippet folders that have a checks module (none where the site has no checks package)."""
+    if checks_dir is None or not checks_dir.is_dir():
+        return []
+    return sorted(p.stem for p in checks_dir.glob("*.py") if not p.name.startswith("_") and (project.snippets_dir / p.stem).is_dir())
 
 
 def results_key(project: Project, checks_dir: Path, folder: str) -> str:
@@ -419,29 +433,31 @@ def evaluate_folder(project: Project, checks_dir: Path, folder: str) -> CheckRes
             except Exception as error:  # a reference is the site's code: report, naming it
                 results.errors.append(f"{project.display(module)}: CHECKS[{snippet!r}][{name!r}]: the check raised {type(error).__name__}: {error}")
                 continue
-            results.values.setdefault(snippet, {})[name] = ValueFindings(type(check).__name__.lower(), check.describe(), findings)
+            results.values.setdefault(snippet, {})[name] = ValueFindings(type(check).__name__.lower(), check.spec(), findings)
     return results
 
 
-def update_results(project: Project, checks_dir: Path) -> tuple[list[Path], list[str]]:
+def update_results(project: Project, checks_dir: Path | None) -> tuple[list[Path], list[str]]:
     """Re-evaluate the folders whose checks or outputs changed; returns (files written, failures)."""
     written, failures = [], []
     for folder in folders_with_checks(project, checks_dir):
+        assert checks_dir is not None  # there are folders only where there is a package
         current = read_results(project, folder)
         key = results_key(project, checks_dir, folder)
         if current is None or current.key != key:
             current = evaluate_folder(project, checks_dir, folder)
             path = results_path(project, folder)
-            write_text_atomically(path, json.dumps(current.to_json(), indent=1, ensure_ascii=False) + "\n")
+            write_text_atomically(path, current.to_text())
             written.append(path)
         failures += [f"{project.display(checks_module_path(checks_dir, folder))}: {failure}" for failure in current.failures()]
     return written, failures
 
 
-def stale_results(project: Project, checks_dir: Path) -> list[tuple[Path, str]]:
+def stale_results(project: Project, checks_dir: Path | None) -> list[tuple[Path, str]]:
     """Findings files that are missing or were computed from other checks or outputs."""
     stale = []
     for folder in folders_with_checks(project, checks_dir):
+        assert checks_dir is not None
         current = read_results(project, folder)
         if current is None:
             stale.append((results_path(project, folder), "missing"))

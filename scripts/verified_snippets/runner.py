@@ -13,10 +13,11 @@ from enum import Enum
 from pathlib import Path
 
 from . import environment, freshness
-from .atomic_files import remove_leftover_temp_files
+from .atomic_files import remove_leftover_temp_files, write_text_atomically
 from .layout import Project, Snippet
 from .messages import Job, JobResult, RunError
 from .output_records import OutputRecord, sha256_bytes, sha256_file, write_record
+from .page_checks import label_numbers
 from .record_writer import BurstWriter
 from .run_lock import run_lock
 from .settings import EngineSettings
@@ -68,6 +69,49 @@ class PreparedSnippet:
     plan: SourcePlan
 
 
+class ProgressWatch:
+    """Reports snippets that run long: every `every_s` seconds, each one running longer, with its time.
+
+    One thread for the whole run (not one per snippet: a run of 500 small
+    snippets would pay for 500 threads to report nothing).
+    """
+
+    def __init__(self, say: Callable[[str], None], every_s: float = 5.0):
+        self.say, self.every_s = say, every_s
+        self.running: dict[str, float] = {}
+        self.reported: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="progress-watch", daemon=True)
+
+    def __enter__(self) -> ProgressWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def started(self, name: str) -> None:
+        with self._lock:
+            self.running[name] = time.monotonic()
+
+    def finished(self, name: str) -> None:
+        with self._lock:
+            self.running.pop(name, None)
+            self.reported.pop(name, None)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(min(1.0, self.every_s)):
+            now = time.monotonic()
+            with self._lock:
+                due = [(name, now - since) for name, since in self.running.items() if int((now - since) // self.every_s) > self.reported.get(name, 0)]
+                for name, elapsed in due:
+                    self.reported[name] = int(elapsed // self.every_s)
+            for name, elapsed in due:
+                self.say(f"  ... still running {name} ({elapsed:.0f} s)")
+
+
 def format_error(snippet: Snippet, error: RunError) -> str:
     where = f"{snippet.display_path}:{error.line}" if error.line else snippet.display_path
     text = f"{where}: {error.message}"
@@ -94,6 +138,7 @@ class SnippetRunner:
         self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
         self.pool: WorkerPool | None = None
         self._print_lock = threading.Lock()
+        self._watch = ProgressWatch(self._say)
 
     # -- preloading: what several snippets import is imported once per worker next time.
     # A module that only one snippet uses (torch.profiler, say) is left to that child:
@@ -143,7 +188,7 @@ class SnippetRunner:
     def run(self, selection: list[Snippet] | None = None, force: bool = False) -> Summary:
         started = time.perf_counter()
         summary = Summary()
-        with run_lock(self.project.cache_dir, self._say):
+        with run_lock(self.project.cache_dir, self._say), ProgressWatch(self._say) as self._watch:
             remove_leftover_temp_files(self.project.snippets_dir, self.project.notebooks_dir)
             if selection is None:
                 for orphan in self.project.orphaned_outputs():
@@ -165,6 +210,7 @@ class SnippetRunner:
                     self._start_workers(len(to_run))
             if to_run:
                 summary.outcomes.extend(self._run_all(to_run))
+            self._remember_failures(summary.outcomes)
         order = {s.name: i for i, s in enumerate(snippets)}
         summary.outcomes.sort(key=lambda o: order.get(o.snippet.name, 0))
         summary.seconds = time.perf_counter() - started
@@ -230,7 +276,11 @@ class SnippetRunner:
             snippet, reason = item.snippet, item.reason
             self._say(f"[{next(counter)}/{total}] running {snippet.display_path} ({reason})")
             job = self._job(item)
-            results = [pool.run(job) for _ in range(self.repeat)]
+            self._watch.started(snippet.display_path)
+            try:
+                results = [pool.run(job) for _ in range(self.repeat)]
+            finally:
+                self._watch.finished(snippet.display_path)
             first = results[0]
             imported_by[snippet.name] = set(first.imported)
             for result in results:
@@ -293,5 +343,31 @@ class SnippetRunner:
             },
             generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=result.seconds,
+            lint=[[p.line, p.message] for p in label_numbers(item.text, item.snippet.display_path, self.settings.allowed_numbers)],
         )
         write_record(item.snippet.output_path, record)
+
+    # -- the last failed run of each snippet, so that the build can say why its output is stale.
+
+    def _remember_failures(self, outcomes: list[Outcome]) -> None:
+        failures = read_failures(self.project)
+        before = dict(failures)
+        for outcome in outcomes:
+            if outcome.status is OutcomeStatus.FAILED and outcome.error:
+                failures[outcome.snippet.name] = {"source_sha256": sha256_file(outcome.snippet.path) or "", "error": outcome.error}
+            else:
+                failures.pop(outcome.snippet.name, None)
+        if failures != before:
+            write_text_atomically(self.project.cache_dir / FAILURES_FILE, json.dumps(failures, indent=1, ensure_ascii=False))
+
+
+FAILURES_FILE = "failures.json"
+
+
+def read_failures(project: Project) -> dict[str, dict[str, str]]:
+    """snippet -> {"source_sha256", "error"} of its last run, where that run failed."""
+    try:
+        data = json.loads((project.cache_dir / FAILURES_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -17,7 +17,7 @@ from pathlib import Path
 from .atomic_files import write_text_atomically
 from .layout import Project
 
-SETTINGS_CACHE_VERSION = 2
+SETTINGS_CACHE_VERSION = 4
 PLUGIN_NAME = "verified-snippets"
 
 
@@ -28,7 +28,8 @@ class EngineSettings:
     serve_jobs: int = 0  # 0: the CPUs this process may use
     regenerate_command: str = "make outputs"
     notebooks_folder: str = "notebooks"
-    checks_folder: str = "tests/reference_checks"  # relative to the project root
+    checks_folder: str = ""  # the reference checks package (absolute); "": bound values need no checks
+    allowed_numbers: tuple[float, ...] = ()  # constants that pages and print labels may type
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def load_site(root: Path, config_file: Path | None = None) -> Site:
         cached = _validate(config_file)
         if b"INHERIT" not in raw:  # the key would not cover the inherited file
             _write_cache(cache, key, cached)
-    settings = EngineSettings(**cached["settings"])
+    settings = EngineSettings(**{**cached["settings"], "allowed_numbers": tuple(cached["settings"]["allowed_numbers"])})
     project = Project(root, Path(cached["snippets_dir"]), Path(cached["docs_dir"]), settings.notebooks_folder, settings.checks_folder)
     return Site(project, settings)
 

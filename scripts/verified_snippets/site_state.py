@@ -1,22 +1,38 @@
 """The engine's view of the site during one `mkdocs build` or `mkdocs serve`.
 
 Kept apart from the MkDocs plugin so it can be tested without MkDocs: the
-plugin only forwards events here and logs what comes back.
+plugin only forwards events here and logs what comes back. `prepare` runs once
+per build (for every language) and checks what concerns the whole site:
+outputs, notebooks, twins, reference checks. `render_page` runs per page and
+checks what concerns that page: its includes and bindings, numbers typed by
+hand, TODO markers.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import environment, freshness
-from .output_records import CorruptRecord, read_record
-from .page_markup import PageRenderer, Problem, SnippetState
+from . import environment, freshness, ledger, notebooks, page_checks, reference_checks
+from .output_records import CorruptRecord, read_record, sha256_file
+from .page_index import PageIndex, PageOutline
+from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
+from .page_structure import read_page
+from .reference_checks import CheckResults
 from .settings import Site
 from .usable_cpus import usable_cpus
 
 if TYPE_CHECKING:
     from .runner import SnippetRunner
+
+DRAFT = "draft"
+DRAFT_BANNER = {
+    "en": '!!! warning "Draft"\n    This article is a draft: it is not finished, and its TODO markers show where.\n',
+    "zh": '!!! warning "草稿"\n    本文仍是草稿，尚未完成；TODO 标记指出了待写的地方。\n',
+}
 
 
 @dataclass
@@ -24,22 +40,39 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PageContext:
+    """What the plugin knows of a page beyond its Markdown."""
+
+    path: str = ""  # under docs/, e.g. "cross-entropy.zh.md"
+    language: str = "en"
+    status: str = ""  # the front matter's `status:` ("draft")
+
+
 class SiteState:
-    def __init__(self, site: Site, runs_snippets: bool, progress: Callable[[str], None] | None = None):
-        """`runs_snippets`: re-run stale snippets before each build (mkdocs serve)."""
+    def __init__(self, site: Site, runs_snippets: bool, progress: Callable[[str], None] | None = None, languages: Iterable[str] = ()):
+        """`runs_snippets`: re-run stale snippets before each build (mkdocs serve).
+        `languages`: the languages besides the default one, whose twins every page needs."""
         self.site = site
         self.project = site.project
         self.runs_snippets = runs_snippets
         self.progress = progress
+        self.languages = list(languages)
         self.runner: SnippetRunner | None = None
         self.failures: dict[str, str] = {}
         self.states: dict[str, SnippetState] = {}
+        self.outlines: list[PageOutline] = []
+        self.results: dict[str, CheckResults | None] = {}
+        self.current_results: set[str] = set()
+        self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
         if self.runner is not None:
             self.runner.close()
             self.runner = None
+
+    # ------------------------------------------------------------------ once per build
 
     def prepare(self) -> BuildReport:
         """Before a build: check every output, and in serve mode re-run the stale ones."""
@@ -54,6 +87,9 @@ class SiteState:
         for state in states:
             if state.is_fresh:  # e.g. an edit reverted: the failure is history
                 self.failures.pop(state.snippet.name, None)
+        from .runner import read_failures
+
+        last_failures = read_failures(self.project)
         self.states = {}
         for state in states:
             name = state.snippet.name
@@ -62,15 +98,66 @@ class SiteState:
             if failure:
                 report.warnings.append(failure)
             elif state.reason:
-                report.warnings.append(f"{state.snippet.display_path}: output is stale ({state.reason}); run `{regenerate}`")
+                report.warnings.append(_stale_message(state.snippet.display_path, state.reason, last_failures.get(name), sha256_file(state.snippet.path), regenerate))
+            elif state.record is not None:
+                report.warnings += [f"{state.snippet.display_path}:{line}: {message}" for line, message in state.record.lint]
         for orphan in self.project.orphaned_outputs():
             report.warnings.append(f"{self.project.display(orphan)}: output of a snippet that no longer exists; run `{regenerate}`")
+        self.outlines = PageIndex(self.project).pages()
+        report.warnings += self._check_pages()
+        report.warnings += self._check_references()
+        self.ledgers = {}
         self.renderer = self._new_renderer()
         return report
 
-    def _new_renderer(self) -> PageRenderer:
-        folder = self.project.display(self.project.snippets_dir)
-        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder)
+    def _check_pages(self) -> list[str]:
+        docs = self.project.display(self.project.docs_dir)
+        pages = [outline.page.relative_to(self.project.docs_dir).as_posix() for outline in self.outlines]
+        warnings = [f"{docs}/{problem}" for problem in page_checks.missing_twins(pages, self.languages)]
+        for outline in self.outlines:
+            if outline.language is None and outline.is_article:
+                notebook = self.project.notebooks_dir / f"{outline.page.stem}.ipynb"
+                if not notebook.is_file():
+                    warnings.append(f"{self.project.display(notebook)}: the notebook of {self.project.display(outline.page)} is missing; run `{self.site.settings.regenerate_command}`")
+        return warnings
+
+    def _check_references(self) -> list[str]:
+        """Every bound value has a current, passing check (what the ledger shows)."""
+        checks_dir, regenerate = self.project.checks_dir, self.site.settings.regenerate_command
+        if checks_dir is None:  # the site asks for no reference checks
+            self.results, self.current_results = {}, set()
+            return []
+        folders = {bound.binding.folder for outline in self.outlines for bound in outline.bindings}
+        self.results = {folder: reference_checks.read_results(self.project, folder) for folder in folders}
+        self.current_results = set()
+        warnings = []
+        for path, reason in reference_checks.stale_results(self.project, checks_dir):
+            warnings.append(f"{self.project.display(path)}: reference-check findings are stale ({reason}); run `{regenerate}`")
+        stale = {p.parent.parent.name for p, _ in reference_checks.stale_results(self.project, checks_dir)}
+        self.current_results = {folder for folder, results in self.results.items() if results is not None and folder not in stale}
+        for outline in self.outlines:
+            for bound in outline.bindings:
+                warning = self._check_binding(outline, bound.binding, checks_dir)
+                if warning:
+                    warnings.append(warning)
+        return warnings
+
+    def _check_binding(self, outline: PageOutline, binding: Binding, checks_dir: Path) -> str | None:
+        where = f"{self.project.display(outline.page)}:{binding.line}: {binding.label}"
+        module_path = reference_checks.checks_module_path(checks_dir, binding.folder)
+        module = self.project.display(module_path)
+        if not module_path.is_file():
+            return f"{where} has no reference check: {module} does not exist; write it (`make article` scaffolds one)"
+        if binding.folder not in self.current_results:
+            return None  # reported once, as stale findings
+        results = self.results.get(binding.folder)
+        findings = results.values.get(binding.file, {}).get(binding.name) if results else None
+        if findings is None:
+            return f"{where} has no reference check; add CHECKS[{binding.file!r}][{binding.name!r}] to {module} and run `{self.site.settings.regenerate_command}`"
+        failed = [f for f in findings.under(binding.indexes) if not f.passed]
+        if failed:
+            return f"{where}: its reference check in {module} fails: {failed[0].problem}"
+        return None
 
     def _rerun(self, snippets: list) -> None:
         from .runner import OutcomeStatus, SnippetRunner
@@ -84,6 +171,11 @@ class SiteState:
                 self.failures[outcome.snippet.name] = outcome.error or "failed"
             else:
                 self.failures.pop(outcome.snippet.name, None)
+        notebooks.write_notebooks(self.project)  # errors show as the page's own warnings
+        with contextlib.suppress(ImportError):  # the ledger's findings follow the new outputs (mpmath is a run-time dependency, like torch)
+            reference_checks.update_results(self.project, self.project.checks_dir)
+
+    # ------------------------------------------------------------------ per page
 
     def state_of(self, snippet: str) -> SnippetState:
         state = self.states.get(snippet)
@@ -95,9 +187,60 @@ class SiteState:
         except (FileNotFoundError, CorruptRecord):
             return SnippetState(None)
 
-    def render_page(self, markdown: str) -> tuple[str, list[Problem]]:
-        return self.renderer.render(markdown)
+    def render_page(self, markdown: str, page: PageContext | None = None) -> tuple[str, list[Problem]]:
+        page = page or PageContext()
+        structure = read_page(markdown)
+        problems = self._check_article(structure, page)
+        markdown = ledger.fill(markdown, self._ledger(page.language), page.language, page.path, self.site.settings.regenerate_command)
+        rendered, render_problems = self.renderer.render(markdown)
+        if page.status == DRAFT:
+            rendered = _after_title(rendered, DRAFT_BANNER.get(page.language, DRAFT_BANNER["en"]))
+        return rendered, sorted(problems + render_problems, key=lambda problem: problem.line)
+
+    def _check_article(self, structure, page: PageContext) -> list[Problem]:
+        embeds, _ = find_embeds(structure)
+        bindings = find_bindings(structure)
+        shown = {e.snippet for e in embeds if e.snippet.endswith(".py")} | {b.snippet for b in bindings}
+        if not shown:
+            return []  # not an article: the home page, the glossary, the guides
+        problems = [] if page.status == DRAFT else [Problem(p.line, p.message) for p in page_checks.todo_markers(structure)]
+        exported = [state.record.values for name in sorted(shown) if (state := self.state_of(name)).record is not None]
+        hint = f"{{{{ run: {sorted(shown)[0]} <value> }}}}"
+        values: list[object] = [value for values in exported for value in values.values()]
+        problems += [Problem(p.line, p.message) for p in page_checks.typed_numbers(structure, values, self.site.settings.allowed_numbers, hint)]
+        return problems
+
+    def _ledger(self, language: str) -> list[ledger.LedgerEntry]:
+        key = None if language == "en" else language
+        if key not in self.ledgers:
+            outlines = [o for o in self.outlines if o.language == key and o.bindings]
+            self.ledgers[key] = ledger.entries(outlines, self.state_of, self.results.get, self.current_results.__contains__)
+        return self.ledgers[key]
 
     def never_shown(self) -> list[str]:
         shown = self.renderer.embedded
         return [s.display_path for s in self.project.snippets() if s.name not in shown]
+
+    def _new_renderer(self) -> PageRenderer:
+        folder = self.project.display(self.project.snippets_dir)
+        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder)
+
+
+def _stale_message(display_path: str, reason: str, last_failure: dict | None, source_sha256: str | None, regenerate: str) -> str:
+    """Why an output is stale, and what to do: after a failed run, the failure itself."""
+    if last_failure and last_failure.get("source_sha256") == source_sha256:
+        first, _, rest = last_failure["error"].partition("\n")
+        match = re.match(rf"{re.escape(display_path)}(?::(?P<line>\d+))?: (?P<message>.*)", first)
+        where = f" at line {match.group('line')}" if match and match.group("line") else ""
+        message = match.group("message") if match else first
+        detail = f"\n{rest}" if rest else ""
+        return f"{display_path}: the last run of {display_path} failed{where}: {message}; fix it and run `{regenerate}`{detail}"
+    return f"{display_path}: output is stale ({reason}); run `{regenerate}`"
+
+
+def _after_title(markdown: str, block: str) -> str:
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if re.match(r"#\s", line):
+            return "\n".join(lines[: i + 1] + ["", block] + lines[i + 1 :])
+    return block + "\n" + markdown

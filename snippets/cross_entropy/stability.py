@@ -1,5 +1,7 @@
 """Why log(softmax(x)) breaks on large logit gaps and log_softmax does not."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -80,3 +82,8 @@ VALUES = {
     "torch_softmax": torch.softmax(big, dim=0).tolist(),
     "lse_trick_equal": torch.equal(by_hand, F.log_softmax(gap_logits, dim=1)),
 }
+# The float32 limits the article quotes, as powers of two, from torch.finfo: the
+# smallest positive float32 (a subnormal) and the power of two above the largest.
+float32 = torch.finfo(torch.float32)
+VALUES["smallest_positive_log2"] = int(math.log2(float32.smallest_normal * float32.eps))
+VALUES["above_largest_log2"] = math.ceil(math.log2(float32.max))

@@ -261,6 +261,8 @@ CHECKS = {
         "shifted_softmax": Near(lambda: ref.softmax(ref.f32_vector(OVERFLOW_LOGITS)), ulp=F32),
         "torch_softmax": Near(lambda: ref.softmax(ref.f32_vector(OVERFLOW_LOGITS)), ulp=F32),
         "lse_trick_equal": Exact(True, why="torch.softmax subtracts the maximum too, with the same float32 operations"),
+        "smallest_positive_log2": Exact(-149, why="IEEE 754 binary32: the smallest subnormal is 2**(emin - p + 1) = 2**(-126 - 24 + 1)"),
+        "above_largest_log2": Exact(128, why="IEEE 754 binary32: the largest finite value is (2 - 2**-23) * 2**127, just below 2**128"),
     },
     "guidance.py": {
         "logits": Input(BATCH_LOGITS),
