@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup serve build outputs check-outputs test lint test-browser chromium lighthouse bench lock clean
+.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse bench lock clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -35,6 +35,17 @@ outputs: setup
 
 check-outputs: setup
 	$(PY) scripts/run_snippets.py --check
+
+# A new article from its slug: pages in both languages, a starter snippet, its reference checks,
+# nav entries and home-page rows (see CONTRIBUTING.md).
+article: setup
+	@test -n "$(NAME)" || { echo "usage: make article NAME=<slug>   (e.g. NAME=label-smoothing)"; exit 2; }
+	$(PY) scripts/new_article.py $(NAME)
+
+# The checks that concern one article, in under a minute: use it while writing; run `make test` before a merge.
+check: setup
+	@test -n "$(ARTICLE)" || { echo "usage: make check ARTICLE=<slug>   (e.g. ARTICLE=cross-entropy)"; exit 2; }
+	$(PY) scripts/check_article.py $(ARTICLE)
 
 # Debian's Chromium for the browser tests and Lighthouse; does nothing when /usr/bin/chromium exists.
 chromium:

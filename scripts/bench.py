@@ -57,8 +57,8 @@ def best_of(runs: int, command: list[str], cwd: Path | None = None) -> float:
 
 
 def copy_project(destination: Path) -> Path:
-    for folder in ("docs", "snippets"):
-        shutil.copytree(REPO / folder, destination / folder)
+    for folder in ("docs", "snippets", "tests/reference_checks"):
+        shutil.copytree(REPO / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "mkdocs.yml", destination / "mkdocs.yml")
     if (REPO / "node_modules").exists():
         (destination / "node_modules").symlink_to(REPO / "node_modules")
@@ -205,6 +205,14 @@ VALUES = {{"loss": loss.item()}}
 }
 
 
+def write_synthetic_checks(checks_dir: Path, article: str, per_page: int) -> None:
+    """A reference check per bound value, as the real site has: each loss bounded (its inputs are random)."""
+    checks_dir.mkdir(parents=True, exist_ok=True)
+    (checks_dir / "__init__.py").write_text("from verified_snippets.reference_checks import Bounded, Exact, Input, Near\n")
+    entries = "".join(f'    "step_{k:02d}.py": {{"loss": Bounded(0.0, 20.0, why="cross-entropy of random logits over 10 classes")}},\n' for k in range(per_page))
+    (checks_dir / f"{article}.py").write_text(f"from reference_checks import Bounded\n\nCHECKS = {{\n{entries}}}\n")
+
+
 def make_synthetic_site(root: Path, pages: int, per_page: int, kind: str = "article") -> Path:
     """`pages` articles of `per_page` snippets each, every one a small torch computation."""
     (root / "docs").mkdir(parents=True)
@@ -220,6 +228,7 @@ def make_synthetic_site(root: Path, pages: int, per_page: int, kind: str = "arti
                      f"The loss is {{{{ run: {article}/step_{k:02d}.py loss | .4f }}}}, and $\\ell = {{{{ run: {article}/step_{k:02d}.py loss | .3f }}}}$.", ""]
         (root / "docs" / f"{article}.md").write_text("\n".join(body))
         nav.append(f"  - {article}.md")
+        write_synthetic_checks(root / "tests" / "reference_checks", article, per_page)
     (root / "docs" / "index.md").write_text("# Synthetic\n")
     shutil.copytree(REPO / "docs" / "templates", root / "docs" / "templates")
     shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets")

@@ -25,3 +25,23 @@ def article_pages(project: Project) -> list[Path]:
             if any(e.snippet.endswith(".py") for e in embeds) or find_bindings(markdown):
                 found.append(page)
     return found
+
+
+def english_article_sources(docs_dir: Path) -> list[Path]:
+    """English pages (not home pages) that embed a snippet: the articles, as the tests find them."""
+    found = []
+    for page in sorted(docs_dir.glob("*.md")):
+        if page.name.count(".") > 1 or page.stem == "index":
+            continue
+        embeds, _ = find_embeds(page.read_text(encoding="utf-8"))
+        if any(e.snippet.endswith(".py") for e in embeds):
+            found.append(page)
+    return found
+
+
+def sample_article(docs_dir: Path) -> tuple[Path, list[str]]:
+    """The first article and the snippets it shows, in order: a sample for the tests that break a copy of the site."""
+    articles = english_article_sources(docs_dir)
+    assert articles, f"no article under {docs_dir}"
+    embeds, _ = find_embeds(articles[0].read_text(encoding="utf-8"))
+    return articles[0], list(dict.fromkeys(e.snippet for e in embeds if e.snippet.endswith(".py")))

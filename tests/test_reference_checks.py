@@ -52,7 +52,8 @@ def unchecked_bindings(page: Path) -> list[str]:
 
 def test_the_site_has_articles_and_checks():
     assert PAGES, "no article pages found under docs/"
-    assert "cross_entropy" in FOLDERS
+    bound = {binding.folder for page in PAGES for binding in find_bindings(page.read_text(encoding="utf-8"))}
+    assert bound and bound <= set(FOLDERS), f"folders whose values are bound but have no checks module: {sorted(bound - set(FOLDERS))}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -87,28 +88,49 @@ def test_the_checks_module_shows_its_references_can_fail(folder):
 # ------------------------------------------------------------------ the suite fails on a wrong or unchecked value
 
 
-def test_a_wrong_stored_value_fails_naming_it(tmp_path):
-    """Mutation: change one stored number in a copy of the outputs; its check fails and names it."""
+def first_near_float(folder: str) -> tuple[str, str, list]:
+    """(snippet file, value name, path of indexes) of the first float that a Near check covers in `folder`."""
+    for snippet, names in sorted((rc.load_checks(CHECKS_DIR, folder) or {}).items()):
+        values = json.loads(PROJECT.snippet(f"{folder}/{snippet}").output_path.read_text())["values"]
+        for name, check in sorted(names.items()):
+            path, value = [], values.get(name)
+            while isinstance(value, list) and value:
+                path.append(0)
+                value = value[0]
+            if isinstance(check, Near) and isinstance(value, float) and value != 0.0:
+                return snippet, name, path
+    raise AssertionError(f"{folder}: no Near check of a non-zero float")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_a_wrong_stored_value_fails_naming_it(tmp_path, folder):
+    """Mutation: change one stored number in a copy of the outputs by 1e-4 relative; its check fails and names it."""
+    snippet, name, path = first_near_float(folder)
     copy = tmp_path / "site"
-    shutil.copytree(PROJECT.snippets_dir / "cross_entropy", copy / "snippets" / "cross_entropy")
-    record_path = copy / "snippets" / "cross_entropy" / "outputs" / "worked_example.json"
+    shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
+    record_path = copy / "snippets" / folder / "outputs" / f"{Path(snippet).stem}.json"
     record = json.loads(record_path.read_text())
-    record["values"]["softmax"][1] *= 1 + 1e-4
+    holder, key = record["values"], name
+    for index in path:
+        holder, key = holder[key], index
+    holder[key] *= 1 + 1e-4
     from verified_snippets.output_records import content_hash
 
     record["record_sha256"] = content_hash(record)
     record_path.write_text(json.dumps(record))
-    project = type(PROJECT).at(copy)
-    failures = rc.evaluate_folder(project, CHECKS_DIR, "cross_entropy").failures()
-    assert len(failures) == 1 and failures[0].startswith("worked_example.py softmax[1]: stored"), failures
+    failures = rc.evaluate_folder(type(PROJECT).at(copy), CHECKS_DIR, folder).failures()
+    index = "".join(f"[{i}]" for i in path)
+    assert len(failures) == 1 and failures[0].startswith(f"{snippet} {name}{index}: stored"), failures
 
 
 def test_an_unbound_check_is_reported_naming_page_line_and_value(tmp_path):
+    folder = FOLDERS[0]
+    snippet = sorted(rc.load_checks(CHECKS_DIR, folder) or {})[0]
     page = tmp_path / "page.md"
-    page.write_text("# P\n\nText {{ run: cross_entropy/worked_example.py no_such_value | .4f }}.\n\n```\n{{ run: cross_entropy/x.py in_code }}\n```\n")
+    page.write_text(f"# P\n\nText {{{{ run: {folder}/{snippet} no_such_value | .4f }}}}.\n\n```\n{{{{ run: {folder}/x.py in_code }}}}\n```\n")
     problems = unchecked_bindings(page)
-    assert problems == [f"{page}:3: {{{{ run: cross_entropy/worked_example.py no_such_value }}}} has no reference check: "
-                        "add CHECKS['worked_example.py']['no_such_value'] to tests/reference_checks/cross_entropy.py"]
+    assert problems == [f"{page}:3: {{{{ run: {folder}/{snippet} no_such_value }}}} has no reference check: "
+                        f"add CHECKS[{snippet!r}]['no_such_value'] to tests/reference_checks/{folder}.py"]
 
 
 # ------------------------------------------------------------------ the machinery: each kind can fail

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MKDOCS
+from site_pages import sample_article
 
 
 def free_port() -> int:
@@ -66,10 +67,12 @@ def server(scratch_site):
 
 
 def test_serve_reruns_a_saved_snippet_shows_failures_and_stays_up(server, scratch_site):
-    page = "/cross-entropy/"
+    article, shown = sample_article(scratch_site.root / "docs")
+    name = shown[0]
+    page = f"/{article.stem}/"
     html = server.wait_for(page, lambda text: "snippet-output" in text)
     assert "This snippet failed" not in html
-    snippet = scratch_site.root / "snippets" / "cross_entropy" / "worked_example.py"
+    snippet = scratch_site.root / "snippets" / name
     good = snippet.read_text()
     log_size = server.log.stat().st_size
 
@@ -79,7 +82,7 @@ def test_serve_reruns_a_saved_snippet_shows_failures_and_stays_up(server, scratc
     assert "snippet-output--stale" in html  # the last good output is still shown, marked stale
     assert server.process.poll() is None
     log = server.log.read_text()[log_size:]
-    assert "running snippets/cross_entropy/worked_example.py (source changed)" in log
+    assert f"running snippets/{name} (source changed)" in log
     assert log.count("] running snippets/") == 1  # that snippet alone
 
     snippet.write_text(good)

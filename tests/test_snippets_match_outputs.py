@@ -7,11 +7,14 @@ may flip a rounding; a changed value does not pass).
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import shutil
 import subprocess
 import sys
+import tokenize
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +22,7 @@ from verified_snippets.layout import Project
 
 from conftest import PYTHON, REPO
 from numeric_text import compare
+from site_pages import sample_article
 
 SNIPPETS = [s.name for s in Project.at(REPO).snippets()]
 
@@ -77,6 +81,18 @@ def assert_values_close(expected, actual, where: str) -> None:
         assert expected == actual, where
 
 
+def change_first_float(source: str) -> str | None:
+    """The source with its first float literal in code (not a comment or string) increased by 0.5; None if it has none."""
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NUMBER and "." in token.string:
+            lines = source.splitlines(keepends=True)
+            row, col = token.start
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + repr(float(token.string) + 0.5) + line[token.end[1]:]
+            return "".join(lines)
+    return None
+
+
 def test_the_suite_notices_a_changed_number_in_a_snippet(repo, tmp_path):
     """Mutation test: change one number in a copy of a snippet; the suite must fail."""
     copy = tmp_path / "mutant"
@@ -84,14 +100,13 @@ def test_the_suite_notices_a_changed_number_in_a_snippet(repo, tmp_path):
         shutil.copytree(repo / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     for name in ("mkdocs.yml", "pytest.ini"):
         shutil.copy(repo / name, copy / name)
-    target = copy / "snippets" / "cross_entropy" / "worked_example.py"
-    source = target.read_text()
-    assert "2.0" in source
-    target.write_text(source.replace("2.0", "2.5", 1))
+    _, shown = sample_article(copy / "docs")
+    name, changed = next((n, c) for n in shown if (c := change_first_float((copy / "snippets" / n).read_text())) is not None)
+    (copy / "snippets" / name).write_text(changed)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_snippets_match_outputs.py", "tests/test_site_consistency.py", "-k", "worked_example or fresh"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_snippets_match_outputs.py", "tests/test_site_consistency.py", "-k", f"{Path(name).stem} or fresh"],
         cwd=copy, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode != 0, result.stdout[-3000:]
-    assert "test_snippet_prints_what_its_page_shows[cross_entropy/worked_example.py]" in result.stdout
+    assert f"test_snippet_prints_what_its_page_shows[{name}]" in result.stdout
     assert "test_every_output_is_fresh" in result.stdout

@@ -93,7 +93,7 @@ class Project:
         """Accept `snippets/a/b.py`, `a/b.py` or an absolute path."""
         path = Path(given)
         if not path.is_absolute():
-            candidates = [Path.cwd() / path, self.root / path, self.snippets_dir / path]
+            candidates = [self.root / path, self.snippets_dir / path, Path.cwd() / path]
             path = next((c for c in candidates if c.is_file()), candidates[-1])
         path = path.resolve()
         try:

@@ -201,8 +201,8 @@ class SiteState:
         embeds, _ = find_embeds(structure)
         bindings = find_bindings(structure)
         shown = {e.snippet for e in embeds if e.snippet.endswith(".py")} | {b.snippet for b in bindings}
-        if not shown:
-            return []  # not an article: the home page, the glossary, the guides
+        if not shown or Path(page.path).name.split(".")[0] == "index":
+            return []  # not an article: the home pages, the glossary, the guides
         problems = [] if page.status == DRAFT else [Problem(p.line, p.message) for p in page_checks.todo_markers(structure)]
         exported = [state.record.values for name in sorted(shown) if (state := self.state_of(name)).record is not None]
         hint = f"{{{{ run: {sorted(shown)[0]} <value> }}}}"

@@ -23,6 +23,7 @@ from site_checks.local_site_server import served
 
 from .site_source import SitePage, discover_pages
 from conftest import real_site_build
+from site_pages import english_article_sources
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -32,8 +33,8 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 LOCAL_HOST = "127.0.0.1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-#: The article the interaction tests drive, by its Markdown file under docs/.
-ARTICLE = "cross-entropy.md"
+#: The articles, by their English Markdown file under docs/: the per-article tests run on each.
+ARTICLES = [path.name for path in english_article_sources(DOCS)]
 
 
 # ---------------------------------------------------------------------------
@@ -62,7 +63,9 @@ def site_build() -> Build:
 
 
 def pytest_generate_tests(metafunc):
-    """``site_page``: one test per page of the built site."""
+    """``site_page``: one test per page of the built site; ``article``: one test per article."""
+    if "article" in metafunc.fixturenames:
+        metafunc.parametrize("article", ARTICLES, ids=[name.removesuffix(".md") for name in ARTICLES])
     if "site_page" not in metafunc.fixturenames:
         return
     build = site_build()
@@ -89,23 +92,40 @@ def site_page(request, built_site) -> SitePage:
     return page
 
 
-@pytest.fixture(scope="session")
-def article_page(built_site) -> SitePage:
-    """The article in the default language: the page built from docs/cross-entropy.md itself."""
-    pages = [p for p in built_site.pages if p.source == DOCS / ARTICLE]
+def page_of(built_site: Build, article: str) -> SitePage:
+    """The article in the default language: the page built from docs/<article> itself."""
+    pages = [p for p in built_site.pages if p.source == DOCS / article]
     if not pages:
-        pytest.fail(f"no page of the built site comes from docs/{ARTICLE}", pytrace=False)
+        pytest.fail(f"no page of the built site comes from docs/{article}", pytrace=False)
     return min(pages, key=lambda p: len(p.url_path))  # not a fallback copy under /zh/
 
 
-@pytest.fixture(scope="session")
-def chinese_article_page(built_site) -> SitePage:
-    """The article's Chinese twin (from ``docs/cross-entropy.zh.md`` or ``docs/zh/...``); skipped while there is none."""
+def chinese_page_of(built_site: Build, article: str) -> SitePage:
+    """The article's Chinese twin (from ``docs/<name>.zh.md``); skipped while there is none."""
     for page in built_site.pages:
-        if page.lang.lower().startswith("zh") and page.source is not None and page.source_name == ARTICLE \
-                and page.source != DOCS / ARTICLE:
+        if page.lang.lower().startswith("zh") and page.source is not None and page.source_name == article \
+                and page.source != DOCS / article:
             return page
-    pytest.skip("no Chinese edition of the article in this build (docs/*.zh.md)")
+    pytest.skip(f"no Chinese edition of {article} in this build (docs/*.zh.md)")
+
+
+@pytest.fixture
+def article_page(built_site, article) -> SitePage:
+    """The article of this test (parametrized over every article), in the default language."""
+    return page_of(built_site, article)
+
+
+@pytest.fixture
+def chinese_article_page(built_site, article) -> SitePage:
+    return chinese_page_of(built_site, article)
+
+
+@pytest.fixture(scope="session")
+def first_article_page(built_site) -> SitePage:
+    """For behaviour that is the same on every article (copying code, the palette): the first article."""
+    if not ARTICLES:
+        pytest.fail("no article under docs/ (a page that embeds a snippet)", pytrace=False)
+    return page_of(built_site, ARTICLES[0])
 
 
 # ---------------------------------------------------------------------------

@@ -14,9 +14,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_site, language):
-    article = next(p for p in built_site.pages if p.source == DOCS / ("cross-entropy.md" if language == "en" else "cross-entropy.zh.md"))
-    page = session.open(article.url_path, settle=False)
+def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_site, article, language):
+    slug = article.removesuffix(".md")
+    source = DOCS / (article if language == "en" else f"{slug}.zh.md")
+    page_of_article = next(p for p in built_site.pages if p.source == source)
+    page = session.open(page_of_article.url_path, settle=False)
     links = page.locator("p.notebook-links")
     assert links.is_visible()
     # The links sit right under the title, before the first section.
@@ -27,12 +29,12 @@ def test_notebook_downloads_from_the_article_and_opens_as_a_page(session, built_
     downloaded = download_info.value
     notebook = nbformat.reads(Path(downloaded.path()).read_text(encoding="utf-8"), as_version=4)
     nbformat.validate(notebook)
-    assert notebook == nbformat.read(DOCS / "notebooks" / "cross-entropy.ipynb", as_version=4)
+    assert notebook == nbformat.read(DOCS / "notebooks" / f"{slug}.ipynb", as_version=4)
 
     session.settle(page)
     links.locator("a:not([download])").click()
     session.settle(page)
-    assert page.url.rstrip("/").endswith("/notebooks/cross-entropy" if language == "en" else "/zh/notebooks/cross-entropy")
+    assert page.url.rstrip("/").endswith(f"/notebooks/{slug}" if language == "en" else f"/zh/notebooks/{slug}")
     assert page.locator(".jupyter-wrapper .jp-Cell").count() > 10
     assert page.evaluate("document.documentElement.lang") == language
     session.assert_clean()  # nothing requested from outside 127.0.0.1, no console errors

@@ -45,6 +45,8 @@ def test_every_snippet_output_is_shown_under_its_code(session, site_page):
     source = page_markdown(site_page.source)
     expected = [t for t in embeds_in_markdown(source) if committed_output(SNIPPETS, t).strip()]
     page = session.open(site_page.url_path, settle=False)
+    # Heavy internals sit in collapsed blocks (??? note): open them, as a reader who wants them does.
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
 
     # One round trip for all blocks: what a reader sees, and what sits around each block.
     blocks = page.locator(".snippet-output").evaluate_all(
