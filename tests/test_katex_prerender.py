@@ -562,3 +562,75 @@ def test_build_without_math_never_starts_node(katex_installed, tmp_path):
     after = plugin.renderer.starts if plugin.renderer is not None else 0
     assert after == before
     assert (project / "site" / "assets" / "katex" / "katex.min.css").is_file()
+
+
+# --------------------------------------------------------------------------
+# \htmlData: the one trusted HTML extension (bound values' provenance)
+
+
+def test_html_data_is_trusted_and_gives_data_attributes(katex):
+    out = katex.render(r"x = \htmlData{snippet=a/b.py,value=loss[0]}{0.41}")
+    assert '<span class="enclosing" data-snippet="a/b.py" data-value="loss[0]"><span class="mord">0.41</span></span>' in out
+    assert "<mn>0.41</mn>" in out  # the MathML holds the number, unmarked
+
+
+@pytest.mark.parametrize("tex", [
+    r"\href{https://example.org}{x}",
+    r"\url{https://example.org}",
+    r"\htmlClass{a}{x}",
+    r"\htmlId{a}{x}",
+    r"\htmlStyle{color: red}{x}",
+    r"\includegraphics[height=1em]{a.png}",
+])
+def test_every_other_trusted_command_is_an_error(katex, tex):
+    command = tex.split("{")[0].split("[")[0]
+    with pytest.raises(KatexError, match=re.escape(command) + r" is not allowed on this site"):
+        katex.render(tex)
+
+
+def test_an_untrusted_command_without_the_check_would_pass_silently(katex):
+    """Why the check exists: KaTeX typesets a refused command as red text instead of raising."""
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "katex_prerender" / "katex_server.mjs").read_text()
+    assert "refused.length > 0" in script  # the check that turns a refusal into an error
+    result = subprocess.run(
+        ["node", "-e", "const k = require(process.argv[1]); process.stdout.write(k.renderToString('\\\\href{x}{y}', {throwOnError: true, trust: false}))",
+         str(NODE_MODULES / "katex")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "#cc0000" in result.stdout
+
+
+@pytest.mark.parametrize(("tex", "unwrapped"), [
+    (r"a = \htmlData{snippet=a/b.py,value=v[0]}{0.41}", "a = 0.41"),
+    (r"\frac{\htmlData{k=v}{1} + \htmlData {k=v} {-2.5e-06}}{2}", r"\frac{1 + -2.5e-06}{2}"),
+    (r"\htmlData{k=v}{\frac{1}{\htmlData{k=w}{2}}}", r"\frac{1}{2}"),
+    (r"\htmlData{k=v}", r"\htmlData{k=v}"),  # malformed: left for KaTeX to report
+    (r"\htmlData{k=v", r"\htmlData{k=v"),
+    (r"x^2", r"x^2"),
+])
+def test_unwrap_html_data(tex, unwrapped):
+    assert ah.unwrap_html_data(tex) == unwrapped
+
+
+def test_search_sees_the_number_and_katex_gets_the_marked_tex():
+    page = '<p>Loss <span class="arithmatex">\\(\\ell = \\htmlData{snippet=a/b.py,value=v}{0.41}\\)</span>, <span class="arithmatex">\\(x\\)</span>.</p>'
+    for_search = ah.text_for_search(page)
+    assert "htmlData" not in re.sub(r'data-katex-tex="[^"]*"', "", for_search)
+    assert "\\(\\ell = 0.41\\)" in for_search and "\\(x\\)" in for_search
+    formulas = ah.find_formulas(for_search)
+    assert [f.tex for f in formulas] == [r"\ell = \htmlData{snippet=a/b.py,value=v}{0.41}", "x"]
+    assert "data-katex-tex" not in formulas[0].open_tag()  # the typeset page does not keep it
+    assert ah.text_for_search("<p>no marks</p>") == "<p>no marks</p>"
+
+
+def test_build_indexes_the_marked_number_as_text_and_typesets_the_mark(katex_installed, tmp_path):
+    project = make_project(tmp_path, broken=False)
+    (project / "docs" / "index.md").write_text("# Marked\n\nThe loss is $\\ell = \\htmlData{snippet=a/b.py,value=loss}{0.4170}$.\n")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    index = json.loads((project / "site" / "search" / "search_index.json").read_text())
+    text = " ".join(doc["text"] for doc in index["docs"])
+    assert r"\(\ell = 0.4170\)" in text and "htmlData" not in text and "data-snippet" not in text
+    page = (project / "site" / "index.html").read_text()
+    assert 'data-snippet="a/b.py" data-value="loss"' in page
+    assert "data-katex-tex" not in page and "katex-error" not in page

@@ -13,6 +13,7 @@ import pytest
 
 from verified_snippets.output_records import OutputRecord
 from verified_snippets.page_markup import PageRenderer, SnippetState, format_value
+from verified_snippets.value_provenance import ValueLinks
 
 GOLDEN = Path(__file__).parent / "golden" / "page_markup"
 
@@ -34,6 +35,12 @@ def snippets_dir(tmp_path: Path) -> Path:
     (folder / "html.py").write_text("print('<script>alert(1)</script>')\n")
     (folder / "stale.py").write_text("print(1)\n")
     (folder / "failing.py").write_text("raise ValueError\n")
+    (folder / "loss.py").write_text(
+        "# --8<-- [start:setup]\nprint('logits ready')\n# --8<-- [end:setup]\n"
+        "# --8<-- [start:loss]\nprint('loss = 0.4076')\n# --8<-- [end:loss]\n"
+    )
+    (folder / "quiet.py").write_text("x = 3\n")
+    (folder / "other.py").write_text("y = 2\n")
     return tmp_path / "snippets"
 
 
@@ -42,11 +49,22 @@ STATES = {
     "demo/html.py": SnippetState(record("<script>alert(1)</script>\n```\n<img src=x onerror=alert(2)>\n")),
     "demo/stale.py": SnippetState(record("1\n"), stale_reason="source changed"),
     "demo/failing.py": SnippetState(record("old\n"), failure="snippets/demo/failing.py:1: ValueError"),
+    "demo/loss.py": SnippetState(record("logits ready\nloss = 0.4076\n", {"setup": "logits ready\n", "loss": "loss = 0.4076\n"}, {"loss": 0.40760596, "probs": [0.1, 0.25, 0.65]})),
+    "demo/quiet.py": SnippetState(record("", values={"x": 3})),
+    "demo/other.py": SnippetState(record("2\n", values={"y": 2})),
 }
 
 
 def renderer(snippets_dir: Path) -> PageRenderer:
     return PageRenderer(snippets_dir, lambda name: STATES.get(name, SnippetState(None)))
+
+
+def links_for(case: str) -> ValueLinks | None:
+    """Cases named `provenance*` are rendered as the site renders pages: values linked to their outputs."""
+    if not case.startswith("provenance"):
+        return None
+    language = "zh" if case.endswith("_zh") else "en"
+    return ValueLinks(language, lambda snippet: "other.md#output-demo-other" if snippet == "demo/other.py" else None)
 
 
 CASES = sorted(p.stem for p in GOLDEN.glob("*.md") if not p.stem.endswith(".expected"))
@@ -55,7 +73,7 @@ CASES = sorted(p.stem for p in GOLDEN.glob("*.md") if not p.stem.endswith(".expe
 @pytest.mark.parametrize("case", CASES)
 def test_page_rewrite_matches_golden_file(case, snippets_dir, request):
     source = (GOLDEN / f"{case}.md").read_text()
-    rendered, problems = renderer(snippets_dir).render(source)
+    rendered, problems = renderer(snippets_dir).render(source, links_for(case))
     rendered += "".join(f"<!-- problem at line {p.line}: {p.message} -->\n" for p in problems)
     expected_path = GOLDEN / f"{case}.expected.md"
     if request.config.getoption("--update-golden"):

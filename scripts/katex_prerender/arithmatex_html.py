@@ -41,6 +41,8 @@ __all__ = [
     "rewrite_html",
     "locate_in_source",
     "one_line",
+    "unwrap_html_data",
+    "text_for_search",
 ]
 
 # An attribute inside a start tag: name, optionally = and a (quoted) value.
@@ -118,12 +120,16 @@ def find_formulas(page_html: str) -> list[Formula]:
         if split is None:
             continue
         tex, display = split
+        attrs = m.group("attrs")
+        original = _ORIGINAL_TEX_RE.search(attrs)
+        if original:  # text_for_search() left the TeX KaTeX is to typeset here
+            tex, attrs = html.unescape(original.group(1)), attrs[: original.start()] + attrs[original.end() :]
         found.append(
             Formula(
                 start=m.start(),
                 end=m.end(),
                 tag=m.group("tag"),
-                attrs=m.group("attrs"),
+                attrs=attrs,
                 tex=tex,
                 display=display,
                 source=m.group(0),
@@ -256,3 +262,68 @@ def one_line(tex: str, limit: int = 160) -> str:
     """``tex`` on one line (runs of whitespace become one space), cut to ``limit`` characters."""
     flat = " ".join(tex.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------
+# What the search index gets: the TeX without KaTeX's \htmlData wrappers
+
+_HTML_DATA = "\\htmlData"
+_ORIGINAL_TEX_ATTR = "data-katex-tex"
+_ORIGINAL_TEX_RE = re.compile(rf'\s{_ORIGINAL_TEX_ATTR}="([^"]*)"')
+
+
+def _group_end(tex: str, start: int) -> int | None:
+    """Offset just past the brace group opening at ``tex[start]`` (``{``), or None if it never closes."""
+    depth, i = 0, start
+    while i < len(tex):
+        char = tex[i]
+        if char == "\\":
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        i += 1
+        if depth == 0:
+            return i
+    return None
+
+
+def unwrap_html_data(tex: str) -> str:
+    """``tex`` with every ``\\htmlData{key=value,...}{body}`` replaced by its body (left as it is if malformed)."""
+    out, position = [], 0
+    while (start := tex.find(_HTML_DATA, position)) >= 0:
+        keys = start + len(_HTML_DATA)
+        while keys < len(tex) and tex[keys].isspace():
+            keys += 1
+        keys_end = _group_end(tex, keys) if tex[keys : keys + 1] == "{" else None
+        body = keys_end
+        while body is not None and body < len(tex) and tex[body].isspace():
+            body += 1
+        body_end = _group_end(tex, body) if body is not None and tex[body : body + 1] == "{" else None
+        if body is None or body_end is None:
+            out.append(tex[position:keys])
+            position = keys
+            continue
+        out += [tex[position:start], unwrap_html_data(tex[body + 1 : body_end - 1])]
+        position = body_end
+    return "".join(out) + tex[position:]
+
+
+def text_for_search(page_html: str) -> str:
+    """``page_html`` with the formulas that use ``\\htmlData`` as a search index should read them.
+
+    Material's search plugin indexes the formulas' TeX (it runs before KaTeX),
+    so a number marked with ``\\htmlData{...}{0.4170}`` is indexed as
+    ``0.4170``, exactly as it was before the marking. The TeX to typeset moves
+    into an attribute of the formula's element, which :func:`find_formulas`
+    reads and the typeset page does not keep.
+    """
+    if _HTML_DATA not in page_html:
+        return page_html
+    formulas = [f for f in find_formulas(page_html) if _HTML_DATA in f.tex]
+    replacements = []
+    for formula in formulas:
+        opening, closing = _DISPLAY_DELIMS if formula.display else _INLINE_DELIMS
+        shown = f"{opening}{unwrap_html_data(formula.tex)}{closing}"
+        original = html.escape(formula.tex, quote=True)
+        replacements.append(f'<{formula.tag}{formula.attrs} {_ORIGINAL_TEX_ATTR}="{original}">{html.escape(shown, quote=False)}{formula.close_tag()}')
+    return replace_formulas(page_html, formulas, replacements)

@@ -41,21 +41,42 @@ try {
 // The options are fixed here, not taken from requests: every formula on the
 // site is rendered the same way, and a formula KaTeX merely warns about is an
 // error.
+//
+// One HTML extension is trusted: \htmlData, with which the site marks where a
+// bound number comes from (a span with data-* attributes; KaTeX prefixes every
+// key with "data-", so it cannot set an event handler or a style). Its use
+// is what strict mode calls "htmlExtension"; that one code is let through, and
+// the trust function refuses every other command that asks for trust
+// (\href, \url, \includegraphics, \htmlClass, \htmlId, \htmlStyle). KaTeX
+// renders a refused command as red text without raising, so renderOne turns
+// a refusal into an error itself.
+let refused = [];
 const OPTIONS = Object.freeze({
   throwOnError: true,
-  strict: "error",
+  strict: (errorCode) => (errorCode === "htmlExtension" ? "ignore" : "error"),
   output: "htmlAndMathml",
-  trust: false,
+  trust: (context) => {
+    if (context.command === "\\htmlData") return true;
+    refused.push(context.command);
+    return false;
+  },
 });
 
 function renderOne(tex, display) {
   if (typeof tex !== "string") {
     return { error: "request has no string 'tex'" };
   }
+  refused = [];
   try {
-    return {
-      html: katex.renderToString(tex, { ...OPTIONS, displayMode: Boolean(display) }),
-    };
+    const html = katex.renderToString(tex, { ...OPTIONS, displayMode: Boolean(display) });
+    if (refused.length > 0) {
+      return {
+        error:
+          "KaTeX error: " + [...new Set(refused)].join(", ") +
+          " is not allowed on this site (the only trusted command is \\htmlData, for bound values)",
+      };
+    }
+    return { html };
   } catch (err) {
     // ParseError.message is "KaTeX parse error: ..."; anything else (a bug in
     // KaTeX, say) is reported the same way rather than killing the server.

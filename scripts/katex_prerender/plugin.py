@@ -9,6 +9,9 @@ stylesheet and fonts but no JavaScript for math.
   page (it reads ``page.content`` in its own ``on_page_context``), so the
   search index keeps the readable TeX instead of KaTeX's glyph markup. The
   priority of -50 keeps this true whatever order ``plugins:`` lists things in.
+  Before that (``on_page_content``), a formula using ``\\htmlData`` (the one
+  HTML extension trusted, see ``katex_server.mjs``) is given to search
+  without it, so a marked number is indexed as the number alone.
 * Errors: a formula KaTeX refuses is logged as a WARNING naming the Markdown
   file, line and TeX (so ``mkdocs build --strict`` fails) and shown on the
   page as a red ``katex-error``.
@@ -65,6 +68,11 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             if not options.get("generic"):
                 log.warning("mkdocs.yml: pymdownx.arithmatex needs 'generic: true' for KaTeX prerendering; formulas are left unrendered.")
         return config
+
+    @event_priority(-100)  # after other plugins' changes to the page's HTML
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
+        """Formulas that mark numbers with \\htmlData reach the search plugin without the marks."""
+        return arithmatex_html.text_for_search(html)
 
     @event_priority(-50)  # after the search plugin has read page.content
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:

@@ -24,6 +24,7 @@ from pathlib import Path
 from .output_records import OutputRecord
 from .page_structure import PageStructure, read_page
 from .source_plan import SECTION_NAME, SnippetSourceError, find_sections
+from .value_provenance import InlineContexts, Origin, OutputBlock, ValueLinks, math_markup, output_anchor, prose_markup
 
 INCLUDE_LINE = re.compile(r"""^(?P<indent>[ \t]*)-+8<-+[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
 VALUE_BINDING = re.compile(
@@ -133,12 +134,22 @@ def provenance_line(record: OutputRecord) -> str:
     return f"PyTorch {torch_version} · Python {env.get('python', '?')} · {env.get('device', 'CPU')} · generated {date}"
 
 
-def output_block(indent: str, state: SnippetState, snippet: str, section: str | None, regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str = "snippets") -> list[str]:
+def shows_output(state: SnippetState, section: str | None) -> bool:
+    """Whether an embed of the snippet (or of one section) gets an output block: it printed, or something is wrong."""
+    if state.failure or state.stale_reason:
+        return True
+    record = state.record
+    return record is not None and bool((record.stdout if section is None else record.sections.get(section, "")).strip())
+
+
+def output_block(indent: str, state: SnippetState, snippet: str, section: str | None, regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str = "snippets", anchor: str | None = None) -> list[str]:
     """Markdown for the output under an embed: error box, output, provenance.
 
     Plain Markdown (attribute lists), not raw HTML, so it also works indented
     inside admonitions and tabs.  The output is a code block, so whatever a
-    snippet prints is shown as text, never interpreted as HTML.
+    snippet prints is shown as text, never interpreted as HTML.  `anchor`: the
+    id that bound values link to, on the output block (or, when the embed
+    prints nothing, on a provenance line shown for it).
     """
     record = state.record
     lines = [""]
@@ -150,12 +161,14 @@ def output_block(indent: str, state: SnippetState, snippet: str, section: str | 
         lines += [f"    {fence}", ""]
     if record is not None:
         text = record.stdout if section is None else record.sections.get(section, "")
-        if text.strip() or state.failure or state.stale_reason:
+        if not shows_output(state, section) and anchor:
+            lines += [f"`{snippets_folder}/{snippet}` · " + html.escape(provenance_line(record), quote=False), f"{{ .snippet-provenance #{anchor} }}", ""]
+        elif shows_output(state, section):
             stale = bool(state.failure or state.stale_reason)
             label = f"{snippet}:{section}" if section else snippet
             fence = _fence_for(text)
             classes = ".text .snippet-output" + (" .snippet-output--stale" if stale else "")
-            lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}" }}']
+            lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}"{f" #{anchor}" if anchor else ""} }}']
             lines += text.rstrip("\n").splitlines() or [""]
             lines += [fence, ""]
             note = f"`{snippets_folder}/{label}` · " + html.escape(provenance_line(record), quote=False)
@@ -214,7 +227,8 @@ class PageRenderer:
             return f"includes section '{section}' of '{path}', which has no such section (sections: {known})"
         return None
 
-    def render(self, markdown: str) -> tuple[str, list[Problem]]:
+    def render(self, markdown: str, links: ValueLinks | None = None) -> tuple[str, list[Problem]]:
+        """The page rewritten, and its problems. With `links`, bound values link to their outputs (value_provenance)."""
         problems: list[Problem] = []
         page = read_page(markdown)
         lines = list(page.lines)
@@ -228,6 +242,10 @@ class PageRenderer:
                 problems.append(Problem(include.line, problem))
                 lines[include.line - 1] = _error_text(lines[include.line - 1], problem)
         closing_lines = {number: fence.last_line for fence in page.fences for number, _ in fence.body}
+        blocks: dict[int, OutputBlock] = {}
+        if links is not None:
+            blocks = _output_anchors([e for e in embeds if e.snippet.endswith(".py") and self._check_target(e.snippet, e.section) is None], self.state_of)
+            links.blocks = [blocks[line] for line in sorted(blocks)]
         for embed in embeds:
             problem = self._check_target(embed.snippet, embed.section)
             if problem:
@@ -243,18 +261,20 @@ class PageRenderer:
                 problems.append(Problem(embed.line, message))
             closing = closing_lines[embed.line]
             indent = re.match(r"[ \t]*", lines[closing - 1]).group(0)  # type: ignore[union-attr]  # matches any string
-            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder)
+            block = blocks.get(embed.line)
+            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder, block.anchor if block else None)
 
+        contexts = InlineContexts(page.without_code()) if links is not None and "{{" in markdown else None
         out: list[str] = []
         for number, text in enumerate(lines, start=1):
             if not page.is_code(number):
-                text = self._bind_values(text, number, problems)
+                text = self._bind_values(text, number, problems, links, contexts)
             out.append(text)
             out.extend(insert_after.get(number, []))
         problems.sort(key=lambda problem: problem.line)
         return "\n".join(out) + "\n", problems
 
-    def _bind_values(self, text: str, number: int, problems: list[Problem]) -> str:
+    def _bind_values(self, text: str, number: int, problems: list[Problem], links: ValueLinks | None = None, contexts: InlineContexts | None = None) -> str:
         if "{{" not in text:
             return text
 
@@ -267,7 +287,15 @@ class PageRenderer:
                 return "**[missing value]**"
             try:
                 value = lookup_value(state.record.values, match.group("name"), match.group("indexes"))
-                return format_value(value, match.group("format"))
+                shown = format_value(value, match.group("format"))
+                kind = contexts.kind(number, match.start()) if contexts is not None else "code"
+                if links is None or kind == "code":  # a code span shows the number as text
+                    return shown
+                name = match.group("name") + match.group("indexes")
+                if kind == "math":
+                    return math_markup(shown, snippet, name)
+                origin = Origin.of(state.record, snippet, name, self.snippets_folder)
+                return prose_markup(shown, origin, links.href(snippet, shown), links.language)
             except LookupError as error:
                 problems.append(Problem(number, f"{label}: '{snippet}' {error}"))
             except (ValueError, TypeError) as error:
@@ -279,6 +307,32 @@ class PageRenderer:
             return "**[malformed value binding]**"
 
         return LOOSE_BINDING.sub(malformed, VALUE_BINDING.sub(substitute, text))
+
+
+def _output_anchors(embeds: list[Embed], state_of: Callable[[str], SnippetState]) -> dict[int, OutputBlock]:
+    """The output block of each embed that shows one, by the embed's line, with the id values link to.
+
+    A snippet's first output block on the page is `output-<snippet>`, the others
+    `output-<snippet>-<section>`. A snippet with values whose embeds print nothing
+    gets one on its first embed, which then shows the provenance line alone.
+    """
+    blocks: dict[int, OutputBlock] = {}
+    taken: set[str] = set()
+    for embed in embeds:
+        state = state_of(embed.snippet)
+        if state.record is not None and shows_output(state, embed.section):
+            anchor = output_anchor(embed.snippet)
+            if anchor in taken:
+                anchor = output_anchor(embed.snippet, embed.section or str(len(taken)))
+            taken.add(anchor)
+            text = state.record.stdout if embed.section is None else state.record.sections.get(embed.section, "")
+            blocks[embed.line] = OutputBlock(embed.snippet, anchor, text)
+    for embed in embeds:
+        record = state_of(embed.snippet).record
+        if record is not None and record.values and output_anchor(embed.snippet) not in taken:
+            taken.add(output_anchor(embed.snippet))
+            blocks[embed.line] = OutputBlock(embed.snippet, output_anchor(embed.snippet), "")
+    return blocks
 
 
 def _error_text(original: str, problem: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ from .site_state import PageContext, SiteState
 
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
 
+OUTPUT_ID = ' id="output-'
+OUTPUT_IDS = re.compile(r'\sid="(output-[^"]+)"')
+
 # INFO lines of other plugins that ask nothing of a contributor: the build shows
 # what must be acted on (warnings) and its own progress, not the neighbours' chatter.
 QUIET_LOGGERS = ("mkdocs.plugins.mkdocs_static_i18n", "mkdocs.plugins.mkdocs_jupyter", "mkdocs.mkdocs-jupyter", "jieba")
@@ -36,6 +41,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def __init__(self) -> None:
         self.command = "build"
         self.site: SiteState | None = None
+        self.files: Files | None = None  # the build's files, to turn link targets into URLs
         self.strict = False  # the build's --strict, held while the other languages are built
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
@@ -66,14 +72,27 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        locale = getattr(page.file, "locale", None)
-        context = PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")))
+        context = _page_context(page)
+        self.files = files
         rendered, problems = self._site().render_page(markdown, context)
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
             log.warning(f"{source}:{problem.line + offset}: {problem.message}")
         return rendered
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # MkDocs validates links to anchors against the ids it saw while rendering, and
+        # pymdownx.superfences hides a fenced block's id from it: add the output blocks' ids.
+        if page.present_anchor_ids is not None and OUTPUT_ID in html:
+            page.present_anchor_ids |= set(OUTPUT_IDS.findall(html))
+        return html
+
+    @event_priority(-60)  # after katex-prerender (-50) has typeset the page's formulas
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if page.content and "data-snippet" in page.content:
+            page.content = self._site().link_math_values(page.content, _page_context(page), lambda target: _url_of(target, page, self.files))
+        return context
 
     @event_priority(-50)  # before mkdocs-static-i18n (-100) builds the other languages
     def _before_other_languages(self, *, config: MkDocsConfig) -> None:
@@ -104,6 +123,19 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def _site(self) -> SiteState:
         assert self.site is not None, "on_config runs before any page is built"
         return self.site
+
+
+def _page_context(page: Page) -> PageContext:
+    locale = getattr(page.file, "locale", None)
+    return PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")))
+
+
+def _url_of(target: str, page: Page, files: Files | None) -> str:
+    """The URL, relative to `page`, of a Markdown link target such as `other.md#output-x`."""
+    path, _, fragment = target.partition("#")
+    found = files.get_file_from_path(posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path))) if path and files else None
+    url = found.url_relative_to(page.file) if found is not None else path
+    return f"{url}#{fragment}" if fragment else url
 
 
 def _check_snippets_extension(config: MkDocsConfig, snippets_dir: Path) -> None:

@@ -10,13 +10,14 @@ hand, TODO markers.
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import environment, freshness, ledger, notebooks, page_checks, reference_checks
+from . import environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
 from .output_records import CorruptRecord, read_record, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
@@ -65,6 +66,7 @@ class SiteState:
         self.results: dict[str, CheckResults | None] = {}
         self.current_results: set[str] = set()
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
+        self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
@@ -192,7 +194,9 @@ class SiteState:
         structure = read_page(markdown)
         problems = self._check_article(structure, page)
         markdown = ledger.fill(markdown, self._ledger(page.language), page.language, page.path, self.site.settings.regenerate_command)
-        rendered, render_problems = self.renderer.render(markdown)
+        links = value_provenance.ValueLinks(page.language, lambda snippet: self._output_elsewhere(snippet, page.path))
+        rendered, render_problems = self.renderer.render(markdown, links)
+        self.value_links[page.path] = links
         if page.status == DRAFT:
             rendered = _after_title(rendered, DRAFT_BANNER.get(page.language, DRAFT_BANNER["en"]))
         return rendered, sorted(problems + render_problems, key=lambda problem: problem.line)
@@ -209,6 +213,32 @@ class SiteState:
         values: list[object] = [value for values in exported for value in values.values()]
         problems += [Problem(p.line, p.message) for p in page_checks.typed_numbers(structure, values, self.site.settings.allowed_numbers, hint)]
         return problems
+
+    def _output_elsewhere(self, snippet: str, page_path: str) -> str | None:
+        """The Markdown link target of `snippet`'s output on the first page that shows it (in the default language's name)."""
+        for outline in self.outlines:
+            if outline.language is None and any(shown.snippet == snippet for shown in outline.embeds):
+                target = outline.page.relative_to(self.project.docs_dir).as_posix()
+                return posixpath.relpath(target, posixpath.dirname(page_path) or ".") + "#" + value_provenance.output_anchor(snippet)
+        return None
+
+    def link_math_values(self, page_html: str, page: PageContext, url_of: Callable[[str], str]) -> str:
+        """After KaTeX: each value span in the page's formulas becomes its link (value_provenance).
+
+        `url_of` turns a Markdown link target (`other.md#output-x`) into the page's URL for it.
+        """
+        links = self.value_links.get(page.path)
+        if links is None:
+            return page_html
+
+        def link_for(snippet: str, value: str, shown: str) -> value_provenance.ValueLink | None:
+            record = self.state_of(snippet).record
+            if record is None:
+                return None
+            origin = value_provenance.Origin.of(record, snippet, value, self.renderer.snippets_folder)
+            return value_provenance.ValueLink(url_of(links.href(snippet, shown)), origin.sentence(shown, links.language))
+
+        return value_provenance.link_math_values(page_html, link_for)
 
     def _ledger(self, language: str) -> list[ledger.LedgerEntry]:
         key = None if language == "en" else language
