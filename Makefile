@@ -7,7 +7,10 @@ PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
 PY_STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 NODE_STAMP := node_modules/.installed
+# `make build NPM_FLAGS=--omit=dev` (the deploy) installs KaTeX without Lighthouse.
+NPM_FLAGS ?=
 
 .PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse bench lock clean
 
@@ -18,16 +21,26 @@ $(PY_STAMP): requirements/docs.txt requirements/dev.txt requirements/constraints
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
 	# The project's own packages (scripts/*/): its MkDocs plugins and `run-snippets`, editable.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@ $(DOCS_STAMP)
+
+# What `mkdocs build` alone needs (no PyTorch, no test tools): the deploy's set-up.
+# A full set-up (above) includes it.
+$(DOCS_STAMP): requirements/docs.txt requirements/constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/docs.txt -c requirements/constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error $(NPM_FLAGS)
 	touch $@
 
 serve: setup
 	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
-build: setup
+# The site into site/, from the committed outputs (PyTorch is not needed). SITE_URL=https://... sets
+# the public address that canonical links, the sitemap and robots.txt name (default: the serve address).
+build: $(DOCS_STAMP) $(NODE_STAMP)
 	$(VENV)/bin/mkdocs build --strict
 
 outputs: setup
@@ -54,10 +67,12 @@ chromium:
 test: setup chromium lint
 	$(PY) -m pytest
 
-# ruff over the whole tree, mypy over the project's packages (both configured in pyproject.toml).
+# ruff over the whole tree, mypy over the project's packages (both configured in pyproject.toml),
+# actionlint over the GitHub Actions workflows.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/actionlint
 
 # Only the Chromium tests; screenshots go to test-artifacts/screenshots/.
 test-browser: setup chromium

@@ -177,6 +177,7 @@ def _self_check() -> None:
 
 PAGE_EN = """---
 status: draft
+description: "TODO: one sentence on what the article shows, for search results and link previews."
 ---
 # {title}
 
@@ -219,6 +220,7 @@ right way.
 
 PAGE_ZH = """---
 status: draft
+description: "TODO：用一句话说明本文讲什么，供搜索结果和链接预览使用。"
 ---
 # {title}
 

@@ -108,11 +108,12 @@ def test_publishing_a_draft_with_todo_markers_fails_the_build(site_copy):
     assert subprocess.run([*SCAFFOLD, "demo-loss", "--root", str(root)], capture_output=True, timeout=300).returncode == 0
     for page in ("demo-loss.md", "demo-loss.zh.md"):
         path = root / "docs" / page
-        path.write_text(path.read_text().replace("---\nstatus: draft\n---\n", "", 1))
+        path.write_text(path.read_text().replace("status: draft\n", "", 1))
     result = mkdocs_build(root)
     assert result.returncode != 0
-    assert "docs/demo-loss.md:3: TODO left in a published article" in result.stderr
-    assert "docs/demo-loss.zh.md:3: TODO left in a published article" in result.stderr
+    for page in ("demo-loss.md", "demo-loss.zh.md"):
+        assert f"docs/{page}:6: TODO left in a published article" in result.stderr
+        assert f"docs/{page}:2: has no `description:` in its front matter, or it is still a TODO" in result.stderr
 
 
 @pytest.mark.parametrize(("slug", "message"), [

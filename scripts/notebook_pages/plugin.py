@@ -7,7 +7,8 @@
   links under its title, in the page's language.
 * on_post_page: notebook pages lose nbconvert's CDN scripts (MathJax, Mermaid).
 * on_post_build: a warning (so `--strict` fails) if a notebook page or its
-  downloadable source is missing from the built site.
+  downloadable source is missing from the built site; once every language is
+  built, the notebook pages are added to the sitemap (sitemap.py).
 
 The notebooks are the ones the verified-snippets plugin writes, in its
 `notebooks_dir`; this plugin has no options of its own.
@@ -19,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from verified_snippets.plugin import nested_language_build
 from verified_snippets.settings import PLUGIN_NAME as ENGINE_PLUGIN
 from verified_snippets.settings import EngineSettings
 
 from .i18n_files import rewrap_notebooks
 from .page_html import insert_after_title, notebook_links, strip_remote_scripts
+from .sitemap import add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.notebook_pages")
 
@@ -35,6 +38,12 @@ log = logging.getLogger("mkdocs.plugins.notebook_pages")
 class NotebookPagesPlugin(BasePlugin):
     def __init__(self) -> None:
         self.expected: list[Path] = []  # built files that must exist at the end of the build
+        self.page_urls: dict[str, dict[str, str]] = {}  # notebook source -> {language: page URL}, across languages
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not nested_language_build(config):
+            self.page_urls = {}
+        return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.expected.clear()
@@ -55,10 +64,12 @@ class NotebookPagesPlugin(BasePlugin):
             return NotebookFile(file, use_directory_urls=config.use_directory_urls, site_dir=config.site_dir)
 
         rewrap_notebooks(files, jupyter.should_include, wrap, config.site_dir, folder)
+        language = getattr(i18n, "current_language", None) or "en"
         for file in files:
             if str(file.src_uri).endswith(".ipynb") and file.is_documentation_page():
                 page_folder = Path(file.abs_dest_path).parent
                 self.expected.extend([Path(file.abs_dest_path), page_folder / Path(file.src_uri).name])
+                self.page_urls.setdefault(str(file.src_uri), {})[language] = file.url
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -79,12 +90,19 @@ class NotebookPagesPlugin(BasePlugin):
         cleaned, _removed = strip_remote_scripts(output)
         return cleaned
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _check_expected(self, *, config: MkDocsConfig) -> None:
         root = Path(config.config_file_path).parent
         for path in self.expected:
             if not path.exists():
                 shown = path.relative_to(root) if path.is_relative_to(root) else path
                 log.warning(f"{shown}: expected in the built site but missing (notebook page or its downloadable .ipynb)")
+
+    @event_priority(-200)  # after mkdocs-static-i18n (-100) has built every language and written the sitemap
+    def _after_all_languages(self, *, config: MkDocsConfig) -> None:
+        if not nested_language_build(config):
+            add_to_sitemap(Path(config.site_dir), self.page_urls, config.site_url or "")
+
+    on_post_build = CombinedEvent(_check_expected, _after_all_languages)
 
 
 def _notebooks_folder(config: MkDocsConfig) -> str:

@@ -66,7 +66,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         _quiet_jieba()
-        if _nested_language_build(config):
+        if nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
         for warning in self._site().prepare().warnings:
             log.warning(warning)
@@ -78,7 +78,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
-            log.warning(f"{source}:{problem.line + offset}: {problem.message}")
+            line = problem.line + offset if problem.line > 0 else _front_matter_line(page, "description")
+            log.warning(f"{source}:{line}: {problem.message}")
         return rendered
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -102,12 +103,12 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         number; without strict they go on, their warnings are counted by the
         first build, which then aborts with the total of every language.
         """
-        if not _nested_language_build(config) and config.strict:
+        if not nested_language_build(config) and config.strict:
             self.strict, config.strict = True, False
 
     @event_priority(-200)  # after every language has been built
     def _after_all_languages(self, *, config: MkDocsConfig) -> None:
-        if _nested_language_build(config):
+        if nested_language_build(config):
             return
         if self.strict:
             config.strict, self.strict = True, False
@@ -127,7 +128,13 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
 
 def _page_context(page: Page) -> PageContext:
     locale = getattr(page.file, "locale", None)
-    return PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")))
+    return PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")), _described(page))
+
+
+def _described(page: Page) -> bool:
+    """The page's front matter has a `description:` that is not a placeholder."""
+    description = str(page.meta.get("description") or "")
+    return bool(description.strip()) and "TODO" not in description
 
 
 def _url_of(target: str, page: Page, files: Files | None) -> str:
@@ -169,10 +176,20 @@ def _quiet_jieba() -> None:
         jieba.setLogLevel(logging.WARNING)
 
 
-def _nested_language_build(config: MkDocsConfig) -> bool:
+def nested_language_build(config: MkDocsConfig) -> bool:
     """mkdocs-static-i18n builds each further language in a nested build, started from
     the first build's on_post_build while its `building` flag is set."""
     return bool(getattr(config.plugins.get("i18n"), "building", False))
+
+
+def _front_matter_line(page: Page, key: str) -> int:
+    """The line of `key:` in the page's front matter (line 0 of a problem means the front matter), else 1."""
+    try:
+        source = Path(page.file.abs_src_path or "").read_text(encoding="utf-8")
+    except (OSError, TypeError):
+        return 1
+    match = re.search(rf"^{re.escape(key)}:", source[: source.find("\n---", 3) + 1] if source.startswith("---") else "", re.MULTILINE)
+    return source.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def _front_matter_lines(page: Page) -> int:
