@@ -196,3 +196,41 @@ def test_a_build_without_torch_is_not_stale():
     snippet = project.snippets()[0]
     assert check(snippet, torch_version=lambda: None).is_fresh
     assert not check(snippet, torch_version=lambda: "0.0.1").is_fresh
+
+
+# ------------------------------------------------------------------ cite this page
+
+
+def test_every_article_says_how_to_cite_it_with_the_version_of_its_outputs(public_site):
+    """The version is recomputed here from the committed JSON (each record's own hash), not asked of the engine."""
+    import hashlib
+
+    from verified_snippets.page_markup import find_bindings, find_embeds
+
+    from site_pages import english_article_sources
+
+    for source in english_article_sources(REPO / "docs"):
+        markdown = source.read_text(encoding="utf-8")
+        shown = {e.snippet for e in find_embeds(markdown)[0] if e.snippet.endswith(".py")} | {b.snippet for b in find_bindings(markdown)}
+        hashes = []
+        for snippet in shown:
+            article, _, name = snippet.removesuffix(".py").rpartition("/")
+            record = json.loads((REPO / "snippets" / article / "outputs" / f"{name}.json").read_text())
+            hashes.append(f"{snippet}:{record['record_sha256']}")
+        version = hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()[:12]
+        for path, words in ((source.stem + "/", "Cite this page"), ("zh/" + source.stem + "/", "引用本页")):
+            page = (public_site / path / "index.html").read_text(encoding="utf-8")
+            block = page[page.index('<div class="cite-page">'):]
+            block = block[: block.index("</details>")]
+            assert words in block and f"<code>{version}</code>" in block, f"{path}: {block[:400]}"
+            text = re.sub(r"<[^>]+>", "", block)
+            assert f'<a href="{PUBLIC}{path}">' in block and "@misc{pytorch-losses-" + source.stem in text and f"{version};" in text
+
+
+def test_the_outputs_version_changes_with_any_record():
+    from verified_snippets.citation import outputs_version
+
+    same = outputs_version({"a/b.py": "1" * 64, "a/c.py": "2" * 64})
+    assert same == outputs_version({"a/c.py": "2" * 64, "a/b.py": "1" * 64})  # order does not matter
+    assert same != outputs_version({"a/b.py": "1" * 64, "a/c.py": "3" * 64})
+    assert same != outputs_version({"a/b.py": "1" * 64})

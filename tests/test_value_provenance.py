@@ -150,3 +150,13 @@ def test_the_accessibility_check_fails_on_katex_output_left_hidden(katex):
     page = BeautifulSoup(formula(katex, r"x = \htmlData{snippet=a/b.py,value=v}{1}"), "html.parser")
     span = page.select_one("[data-snippet]")
     assert span.find_parent(attrs={"aria-hidden": "true"}) is not None
+
+
+def test_a_formula_is_parsed_once_for_the_same_links_and_again_when_they_change(katex):
+    page = formula(katex, r"x = \htmlData{snippet=a/b.py,value=v}{1}")
+    memo: dict[str, str] = {}
+    first = link_math_values(page, link_for, memo)
+    assert len(memo) == 1
+    assert link_math_values(page, link_for, memo) == first and len(memo) == 1
+    relabelled = link_math_values(page, lambda *args: ValueLink("#elsewhere", "1: v, run again"), memo)
+    assert len(memo) == 2 and 'aria-label="1: v, run again"' in relabelled and 'href="#elsewhere"' in relabelled

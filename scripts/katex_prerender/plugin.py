@@ -20,9 +20,13 @@ stylesheet and fonts but no JavaScript for math.
   cache, across rebuilds.
 * ``on_post_build`` copies KaTeX's stylesheet (woff2 fonts only) into
   ``site/<assets_dir>/``; mkdocs.yml must list it under ``extra_css``.
+* Formulas rendered before are kept in ``.cache/katex_prerender/formulas.json``
+  (next to mkdocs.yml), keyed by their TeX and KaTeX's version and options: a
+  build whose formulas are all known never starts Node.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -41,10 +45,14 @@ from .renderer import KatexError, KatexRenderer, KatexSetupError, katex_package_
 
 log = logging.getLogger("mkdocs.plugins.katex_prerender")
 
+#: Formulas rendered by earlier builds, under the folder of mkdocs.yml (see renderer.py).
+CACHE_FILE = Path(".cache") / "katex_prerender" / "formulas.json"
+
 
 class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
     def __init__(self) -> None:
         self.command = "build"
+        self.config_dir = ""
         self.renderer: KatexRenderer | None = None
         self.pages = self.formulas = self.refused = 0
 
@@ -54,6 +62,9 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.pages = self.formulas = self.refused = 0
+        self.config_dir = os.path.dirname(config.config_file_path or "")
+        if self.renderer is not None and not getattr(config.plugins.get("i18n"), "building", False):
+            self.renderer.forget_unused()  # a new build (mkdocs-static-i18n's nested ones continue it)
         try:
             katex_package_dir(self.config.node_modules)
         except KatexSetupError as err:
@@ -107,6 +118,9 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             install_katex_assets(Path(config.site_dir) / self.config.assets_dir, self.config.node_modules)
         except KatexSetupError as err:
             raise PluginError(str(err)) from None
+        if self.renderer is not None:
+            with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower next time
+                self.renderer.save_cache()
         if self.formulas:
             version = self.renderer.katex_version if self.renderer is not None else "?"
             log.debug(f"KaTeX {version}: {self.formulas} formula(s) on {self.pages} page(s) rendered, {self.refused} refused")
@@ -118,7 +132,8 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
 
     def _renderer(self) -> KatexRenderer:
         if self.renderer is None:
-            self.renderer = KatexRenderer(self.config.node_modules)
+            cache_file = Path(self.config_dir) / CACHE_FILE if self.config_dir else None
+            self.renderer = KatexRenderer(self.config.node_modules, cache_file=cache_file)
         return self.renderer
 
     def _close_renderer(self) -> None:

@@ -10,12 +10,16 @@ the protocol is described at the top of that script).
         many = katex.render_many([("x", False), ("y^2", True)])
 
 Identical ``(tex, display)`` requests are answered from a cache, errors
-included.
+included. With ``cache_file``, the formulas rendered without error are also
+kept on disk between builds (:meth:`KatexRenderer.save_cache`), keyed by the
+TeX and salted with KaTeX's version and this renderer's script (its options):
+a build whose formulas are all known never starts Node.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import queue
@@ -89,8 +93,14 @@ class KatexRenderer:
         *,
         node: str | None = None,
         timeout: float = 60.0,
+        cache_file: Path | None = None,
     ) -> None:
         self.node_modules = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve()
+        self.cache_file = cache_file
+        self._disk: dict[str, str] = {}  # "display|tex" -> html, from cache_file
+        self._disk_used: set[str] = set()
+        self._disk_salt = ""
+        self._load_disk_cache()
         self._node = node
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -265,6 +275,11 @@ class KatexRenderer:
         """
         keys = [(str(tex), bool(display)) for tex, display in formulas]
         with self._lock:
+            for key in keys:
+                disk_key = _disk_key(*key)
+                if key not in self._cache and disk_key in self._disk:
+                    self._cache[key] = self._disk[disk_key]
+                self._disk_used.add(disk_key)
             missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
             if missing:
                 reply = self._request(
@@ -286,6 +301,44 @@ class KatexRenderer:
                         )
             return [self._cache[k] for k in keys]
 
+    # -- the cache on disk --------------------------------------------------
+
+    def _salt(self) -> str:
+        try:
+            version = json.loads((self.node_modules / "katex" / "package.json").read_text(encoding="utf-8")).get("version", "")
+        except (OSError, ValueError):
+            version = ""
+        return hashlib.sha256((version + "\n" + SERVER_SCRIPT.read_text(encoding="utf-8")).encode("utf-8")).hexdigest()
+
+    def _load_disk_cache(self) -> None:
+        if self.cache_file is None:
+            return
+        self._disk_salt = self._salt()
+        try:
+            data = json.loads(self.cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("salt") == self._disk_salt and isinstance(data.get("formulas"), dict):
+            self._disk = data["formulas"]
+
+    def forget_unused(self) -> None:
+        """Start counting anew which formulas are in use: the next save keeps only those rendered from now on."""
+        with self._lock:
+            self._disk_used = set()
+
+    def save_cache(self) -> None:
+        """Write the formulas rendered without error and in use (since :meth:`forget_unused`) to ``cache_file``."""
+        if self.cache_file is None:
+            return
+        with self._lock:
+            rendered = {_disk_key(tex, display): html for (tex, display), html in self._cache.items() if isinstance(html, str)}
+            kept = {key: html for key, html in {**self._disk, **rendered}.items() if key in self._disk_used}
+            self._disk = kept
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.cache_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"salt": self._disk_salt, "formulas": kept}, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(self.cache_file)
+
     def render_one_request(self, tex: str, display: bool = False) -> str:
         """Render through the single-formula message, bypassing the cache.
 
@@ -302,3 +355,7 @@ class KatexRenderer:
         """How many requests (a batch counts once) were sent to Node so far."""
         return self._next_id
 
+
+
+def _disk_key(tex: str, display: bool) -> str:
+    return ("D|" if display else "I|") + tex

@@ -1,5 +1,6 @@
-"""An accessible name for Material's search dialog (a Lighthouse accessibility finding).
+"""Material's search, made accessible and quick to rebuild.
 
-* :mod:`.dialog_html` -- the HTML rewrite;
-* :mod:`.plugin` -- the ``search-dialog-label`` MkDocs plugin over it (no options).
+* :mod:`.dialog_html` -- an accessible name for the search dialog (a Lighthouse accessibility finding);
+* :mod:`.entry_cache` -- the index entries of unchanged pages, reused by content hash;
+* :mod:`.plugin` -- the ``search-dialog-label`` MkDocs plugin over both (no options).
 """

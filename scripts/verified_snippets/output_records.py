@@ -110,3 +110,11 @@ def sha256_file(path: Path) -> str | None:
         return sha256_bytes(path.read_bytes())
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return None
+
+
+def recorded_hash(path: Path) -> str:
+    """The `record_sha256` a committed record carries ("" if the file cannot be read): the version of that output."""
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("record_sha256", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""

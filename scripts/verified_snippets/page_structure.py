@@ -66,7 +66,10 @@ class PageStructure:
         return ["" if number in self.code_lines else text for number, text in enumerate(self.lines, start=1)]
 
 
+@functools.lru_cache(maxsize=256)
 def read_page(markdown: str) -> PageStructure:
+    """The page's structure. Cached by content: a build reads each page several times
+    (checks, rewrite, outline), and `mkdocs serve` reads the unchanged pages again on every save."""
     lines = tuple(markdown.split("\n"))
     fences: list[FencedBlock] = []
     headings: list[Heading] = []

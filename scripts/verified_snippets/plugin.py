@@ -22,6 +22,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import build_caches
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .settings import PLUGIN_NAME, Site
@@ -52,6 +53,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
+        build_caches.install(config.theme, root)  # the theme's templates compiled and listed once, not on every save
         snippets_dir = Path(self.config.snippets_dir).resolve()
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
@@ -80,7 +82,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         for problem in problems:
             line = problem.line + offset if problem.line > 0 else _front_matter_line(page, "description")
             log.warning(f"{source}:{line}: {problem.message}")
-        return rendered
+        return rendered + self._site().cite_block(markdown, context, config.site_name, page.canonical_url or page.url)
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # MkDocs validates links to anchors against the ids it saw while rendering, and

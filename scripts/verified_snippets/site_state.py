@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
-from .output_records import CorruptRecord, read_record, sha256_file
+from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
+from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
 from .page_structure import read_page
@@ -68,6 +68,7 @@ class SiteState:
         self.current_results: set[str] = set()
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
+        self.linked_formulas: dict[str, str] = {}  # formulas with their values linked, kept across serve rebuilds
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
@@ -217,6 +218,19 @@ class SiteState:
         problems += [Problem(p.line, p.message) for p in page_checks.typed_numbers(structure, values, self.site.settings.allowed_numbers, hint)]
         return problems
 
+    def cite_block(self, markdown: str, page: PageContext, site_name: str, url: str) -> str:
+        """The "Cite this page" block of an article (citation), or "" for any other page."""
+        structure = read_page(markdown)
+        embeds, _ = find_embeds(structure)
+        shown = {e.snippet for e in embeds if e.snippet.endswith(".py")} | {b.snippet for b in find_bindings(structure)}
+        if not shown or Path(page.path).name.split(".")[0] == "index":
+            return ""
+        records = {name: record for name in sorted(shown) if (record := self.state_of(name).record) is not None}
+        hashes = {name: recorded_hash(self.project.snippet(name).output_path) for name in records}
+        title = next((h.text for h in structure.headings if h.level == 1), Path(page.path).stem)
+        key = "pytorch-losses-" + Path(page.path).name.split(".")[0]
+        return citation.cite_block(title, site_name, url, list(records.values()), hashes, page.language, key)
+
     def _output_elsewhere(self, snippet: str, page_path: str) -> str | None:
         """The Markdown link target of `snippet`'s output on the first page that shows it (in the default language's name)."""
         for outline in self.outlines:
@@ -241,7 +255,9 @@ class SiteState:
             origin = value_provenance.Origin.of(record, snippet, value, self.renderer.snippets_folder)
             return value_provenance.ValueLink(url_of(links.href(snippet, shown)), origin.sentence(shown, links.language))
 
-        return value_provenance.link_math_values(page_html, link_for)
+        if len(self.linked_formulas) > 20_000:  # a long serve session: start over rather than grow
+            self.linked_formulas.clear()
+        return value_provenance.link_math_values(page_html, link_for, self.linked_formulas)
 
     def _ledger(self, language: str) -> list[ledger.LedgerEntry]:
         key = None if language == "en" else language

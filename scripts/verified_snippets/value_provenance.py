@@ -25,6 +25,7 @@ anything shows its provenance line there instead.
 """
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -182,29 +183,56 @@ class ValueLink:
     label: str
 
 
-def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLink | None]) -> str:
+def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLink | None], memo: dict[str, str] | None = None) -> str:
     """Every KaTeX `\\htmlData` value span of the page, wrapped in its link, reachable by assistive technology.
 
     `link_for(snippet, value, shown)` gives the link of a value (None: leave it
-    as it is). Only formulas holding such a span are parsed (BeautifulSoup).
+    as it is). Only formulas holding such a span are parsed (BeautifulSoup), and
+    with `memo` (kept across builds by `mkdocs serve`) only once for a given
+    formula and links: the key is the formula's HTML and the links its values get.
     """
     if "data-snippet" not in page_html or "katex-html" not in page_html:
         return page_html
-    from bs4 import BeautifulSoup
-
     parts, position = [], 0
     for start, end in _katex_elements_with_values(page_html):
-        soup = BeautifulSoup(page_html[start:end], "html.parser")
-        changed = False
-        for visual in soup.select(".katex-html"):
-            if _link_values(soup, visual, link_for):
-                del visual["aria-hidden"]
-                _hide_all_but_links(visual)
-                changed = True
-        if changed:
-            parts += [page_html[position:start], str(soup)]
-            position = end
+        element = page_html[start:end]
+        spans = _value_spans(element)
+        key = element + "\x00" + repr([link_for(*span) for span in spans])
+        keep = memo is not None and len(spans) == element.count("data-snippet=")  # every value read: the key is complete
+        linked = memo.get(key) if keep and memo is not None else None
+        if linked is None:
+            linked = _linked_formula(element, link_for)
+            if keep and memo is not None:
+                memo[key] = linked
+        parts += [page_html[position:start], linked]
+        position = end
     return "".join(parts) + page_html[position:]
+
+
+_VALUE_SPAN = re.compile(r'<span class="enclosing" data-snippet="([^"]*)" data-value="([^"]*)">')
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _value_spans(element: str) -> list[tuple[str, str, str]]:
+    """(snippet, value, text shown) of each value span in a formula's HTML, read without parsing it."""
+    found = []
+    for match in _VALUE_SPAN.finditer(element):
+        inner = element[match.end() : _span_end(element, match.start())]
+        found.append((html.unescape(match.group(1)), html.unescape(match.group(2)), html.unescape(_TAG.sub("", inner))))
+    return found
+
+
+def _linked_formula(element: str, link_for: Callable[[str, str, str], ValueLink | None]) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(element, "html.parser")
+    changed = False
+    for visual in soup.select(".katex-html"):
+        if _link_values(soup, visual, link_for):
+            del visual["aria-hidden"]
+            _hide_all_but_links(visual)
+            changed = True
+    return str(soup) if changed else element
 
 
 def _link_values(soup, visual, link_for) -> bool:
