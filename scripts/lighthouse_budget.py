@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""Lighthouse budget for the article page: scores and transfer size against targets.
+"""Lighthouse budget for the longest article: scores and transfer size against targets, on a phone and a desktop.
 
     .venv/bin/python scripts/lighthouse_budget.py                 # build the site (strict) into a temp folder
     .venv/bin/python scripts/lighthouse_budget.py --site site     # or use a built one
     .venv/bin/python scripts/lighthouse_budget.py --preset mobile --report /tmp/lh.json
 
-The site is served on 127.0.0.1 by a threaded http.server that gzips text
-(HTML, CSS, JS, JSON, SVG), as every static host does, so "transfer size" is
-what a reader downloads. Lighthouse (node_modules/.bin/lighthouse, 12.2.3)
-drives Debian's Chromium (/usr/bin/chromium) headless with its default
-simulated throttling, three times (--runs); the run with the best
-performance score is reported, because a busy machine only ever lowers it.
+The page is the longest article (the largest page of the default language,
+notebooks aside) unless --page names another. The site is served on
+127.0.0.1 by a threaded http.server that gzips text (HTML, CSS, JS, JSON,
+SVG), as every static host does, so "transfer size" is what a reader
+downloads. Lighthouse (node_modules/.bin/lighthouse, 12.2.3) drives Debian's
+Chromium (/usr/bin/chromium) headless with its default simulated throttling.
 
-Preset: desktop by default (the articles are long derivations with wide
-formulas and code, read mostly on a desktop). --preset mobile scores under
-Lighthouse's mobile emulation (slow 4G, 4x CPU slowdown); it is reported
-against the same targets.
+Both presets by default: mobile (Lighthouse's phone emulation: slow 4G, 4x CPU
+slowdown) and desktop, each against its own targets (TARGETS). A preset runs
+up to --runs times and stops at the first run that meets every target; when
+none does, the run with the best performance score is reported, because a
+busy machine only ever lowers it. Each run's benchmarkIndex (Lighthouse's
+measure of the machine's speed at that moment) is printed beside its score,
+as the yardstick that says whether the machine was busy.
 
 Prints the four category scores (0-100) and the total transfer size in KB
 (the `total-byte-weight` audit), compares them with the targets, lists the
@@ -40,10 +43,14 @@ from site_checks.local_site_server import served
 REPO = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
 
-ARTICLE_PATH = "/cross-entropy/"
+#: Folders at the top of a built site that hold no article.
+NOT_ARTICLES = {"assets", "search", "notebooks", "zh", "ledger", "glossary", "contributing"}
 
-#: category id -> minimum score (0-100)
-SCORE_TARGETS = {"performance": 95, "accessibility": 95, "best-practices": 95}
+#: preset -> category id -> minimum score (0-100)
+TARGETS = {
+    "mobile": {"performance": 90, "accessibility": 100, "best-practices": 100},
+    "desktop": {"performance": 100, "accessibility": 100, "best-practices": 100},
+}
 #: categories printed without a target
 REPORTED_ONLY = ("seo",)
 MAX_TRANSFER_KB = 600
@@ -88,6 +95,26 @@ def run_lighthouse(url: str, preset: str, report: Path) -> dict:
     return lhr
 
 
+def longest_article(site: Path) -> str:
+    """URL path of the largest page of the default language that is an article (by its HTML's size)."""
+    pages = [p for p in site.glob("*/index.html") if p.parent.name not in NOT_ARTICLES]
+    if not pages:
+        die(f"{site}: no article page found")
+    return "/" + max(pages, key=lambda p: p.stat().st_size).parent.name + "/"
+
+
+def missed_targets(lhr: dict, preset: str) -> list[str]:
+    """The categories (and "transfer") of a run that miss their target."""
+    missed = []
+    for category, target in TARGETS[preset].items():
+        raw = lhr["categories"][category]["score"]
+        if raw is None or round(raw * 100) < target:
+            missed.append(category)
+    if lhr["audits"]["total-byte-weight"]["numericValue"] / 1024 > MAX_TRANSFER_KB:
+        missed.append("transfer")
+    return missed
+
+
 def best_run(runs: list[tuple[dict, Path]]) -> tuple[dict, Path]:
     """The run with the highest performance score.
 
@@ -123,66 +150,79 @@ def costly_audits(lhr: dict, category: str, limit: int = 12) -> list[str]:
     return lines
 
 
+def measure(base: str, page: str, preset: str, runs: int, work: Path) -> tuple[dict, Path, list[dict]]:
+    """Up to `runs` Lighthouse runs, stopping at the first that meets every target; the best one, and all."""
+    done: list[tuple[dict, Path]] = []
+    for n in range(runs):
+        report = work / f"report-{preset}-{n}.json"
+        done.append((run_lighthouse(base + page, preset, report), report))
+        if not missed_targets(done[-1][0], preset):
+            return (*done[-1], [lhr for lhr, _ in done])
+    return (*best_run(done), [lhr for lhr, _ in done])
+
+
+def report_preset(lhr: dict, preset: str, tried: list[dict], compressed: bool) -> list[str]:
+    """Print one preset's result; returns what it missed."""
+    print(f"\nLighthouse {lhr.get('lighthouseVersion')} · {preset} preset · {lhr.get('finalDisplayedUrl', '')}"
+          f" · served {'gzipped' if compressed else 'uncompressed'}")
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cpus:  # Lighthouse and its Chromium alone keep about one CPU busy
+        print(f"  note: load average {load:.1f} on {cpus} CPU(s): other work competes with the page, so"
+              " Total Blocking Time and the performance score come out low; rerun on an idle machine")
+    runs = ", ".join(f"{round((run['categories']['performance']['score'] or 0) * 100)} (benchmarkIndex {run['environment']['benchmarkIndex']:.0f})" for run in tried)
+    print(f"  {len(tried)} run(s), performance {runs}: {'the first to meet every target' if not missed_targets(lhr, preset) else 'the best'} is reported")
+    targets = TARGETS[preset]
+    for category in (*targets, *REPORTED_ONLY):
+        raw = lhr["categories"][category]["score"]
+        score = None if raw is None else round(raw * 100)
+        target = targets.get(category)
+        ok = target is None or (score is not None and score >= target)
+        verdict = "" if target is None else (f"  (target >= {target}) " + ("ok" if ok else "MISSED"))
+        print(f"  {category:<15} {score if score is not None else 'n/a':>4}{verdict}")
+    weight = lhr["audits"]["total-byte-weight"]
+    kb = weight["numericValue"] / 1024
+    print(f"  {'transfer':<15} {kb:>7.1f} KB  (target <= {MAX_TRANSFER_KB} KB) {'ok' if kb <= MAX_TRANSFER_KB else 'MISSED'}")
+    missed = missed_targets(lhr, preset)
+    for category in missed:
+        if category == "transfer":
+            print("\n  largest transfers:")
+            for item in weight.get("details", {}).get("items", [])[:10]:
+                print(f"    {item['totalBytes'] / 1024:8.1f} KB  {item['url']}")
+        else:
+            print(f"\n  {category}: audits that cost points")
+            print("\n".join(costly_audits(lhr, category)) or "    (none listed)")
+    return [f"{preset} {category}" for category in missed]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, help="a built site folder (default: build one with mkdocs build --strict)")
-    parser.add_argument("--preset", choices=("desktop", "mobile"), default="desktop")
-    parser.add_argument("--page", default=ARTICLE_PATH, help=f"URL path to audit (default {ARTICLE_PATH})")
-    parser.add_argument("--report", type=Path, help="also keep Lighthouse's JSON report here")
-    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs; the one with the best performance score is reported (default 3)")
+    parser.add_argument("--preset", choices=("mobile", "desktop", "both"), default="both")
+    parser.add_argument("--page", help="URL path to audit (default: the longest article)")
+    parser.add_argument("--report", type=Path, help="also keep Lighthouse's JSON report here (of the last preset)")
+    parser.add_argument("--runs", type=int, default=3, help="most Lighthouse runs per preset; the first to meet every target ends it (default 3)")
     parser.add_argument("--no-gzip", action="store_true", help="serve without compression")
     args = parser.parse_args(argv)
+    presets = ["mobile", "desktop"] if args.preset == "both" else [args.preset]
 
     work = Path(tempfile.mkdtemp(prefix="lighthouse-"))
+    missed: list[str] = []
     try:
         site = args.site
         if site is None:
             site = work / "site"
             build_site(site)
-        if not (site / args.page.strip("/") / "index.html").is_file():
-            die(f"{site}: no page at {args.page}")
+        page = args.page or longest_article(site)
+        if not (site / page.strip("/") / "index.html").is_file():
+            die(f"{site}: no page at {page}")
         with served(site.resolve(), compress=not args.no_gzip) as base:
-            runs = []
-            for n in range(args.runs):
-                report = work / f"report-{n}.json"
-                runs.append((run_lighthouse(base + args.page, args.preset, report), report))
-        lhr, report = best_run(runs)
-        if args.report:
-            shutil.copy(report, args.report)
+            for preset in presets:
+                lhr, report, tried = measure(base, page, preset, args.runs, work)
+                missed += report_preset(lhr, preset, tried, not args.no_gzip)
+                if args.report:
+                    shutil.copy(report, args.report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    print(f"Lighthouse {lhr.get('lighthouseVersion')} · {args.preset} preset · {lhr.get('finalDisplayedUrl', '')}"
-          f" · served {'gzipped' if not args.no_gzip else 'uncompressed'}")
-    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-    if load > cpus:  # Lighthouse and its Chromium alone keep about one CPU busy
-        print(f"  note: load average {load:.1f} on {cpus} CPU(s): other work competes with the page, so"
-              " Total Blocking Time and the performance score come out low; rerun on an idle machine")
-    if len(runs) > 1:
-        scores = [round((run["categories"]["performance"]["score"] or 0) * 100) for run, _ in runs]
-        print(f"  {len(runs)} runs, performance {scores} (median {sorted(scores)[(len(scores) - 1) // 2]}): the best run is reported")
-    missed = []
-    for category in (*SCORE_TARGETS, *REPORTED_ONLY):
-        raw = lhr["categories"][category]["score"]
-        score = None if raw is None else round(raw * 100)
-        target = SCORE_TARGETS.get(category)
-        ok = target is None or (score is not None and score >= target)
-        verdict = "" if target is None else (f"  (target >= {target}) " + ("ok" if ok else "MISSED"))
-        print(f"  {category:<15} {score if score is not None else 'n/a':>4}{verdict}")
-        if not ok:
-            missed.append(category)
-    weight = lhr["audits"]["total-byte-weight"]
-    kb = weight["numericValue"] / 1024
-    transfer_ok = kb <= MAX_TRANSFER_KB
-    print(f"  {'transfer':<15} {kb:>7.1f} KB  (target <= {MAX_TRANSFER_KB} KB) {'ok' if transfer_ok else 'MISSED'}")
-    for category in missed:
-        print(f"\n  {category}: audits that cost points")
-        print("\n".join(costly_audits(lhr, category)) or "    (none listed)")
-    if not transfer_ok:
-        print("\n  largest transfers:")
-        for item in weight.get("details", {}).get("items", [])[:10]:
-            print(f"    {item['totalBytes'] / 1024:8.1f} KB  {item['url']}")
-        missed.append("transfer")
     print("\nall targets met" if not missed else f"\ntargets missed: {', '.join(missed)}")
     return 1 if missed else 0
 

@@ -98,9 +98,11 @@
       show(link);
     }
   });
-  document.addEventListener("mouseover", function (event) {
+  document.addEventListener("pointerover", function (event) {
     var link = valueLink(event);
-    if (link) show(link);
+    if (!link || event.pointerType === "touch") return;  // a tap is handled on click
+    lastPointer = "mouse";
+    show(link);
   });
   document.addEventListener("mouseout", function (event) {
     var link = valueLink(event);
@@ -108,6 +110,7 @@
   });
   document.addEventListener("focusin", function (event) {
     var link = valueLink(event);
+    if (link && lastPointer !== "touch" && link.matches(":focus-visible")) lastPointer = "keyboard";
     if (link) show(link);
     else if (shownFor) hide();
   });
@@ -116,7 +119,6 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && shownFor) hide();
-    if (event.key === "Tab") lastPointer = "keyboard";
   });
   window.addEventListener("resize", function () { if (shownFor) place(shownFor); });
 })();

@@ -223,10 +223,23 @@ _HIDDEN_RE = re.compile("\ue000(\\d+)\ue001\n*")
 
 
 def tex_pattern(tex: str) -> re.Pattern:
-    """Matches the TeX that KaTeX got for a source formula: a binding is any value, whitespace is free."""
+    """Matches the TeX that KaTeX got for a source formula: a binding is any value (marked with
+    ``\\htmlData{...}{value}`` or not), whitespace is free."""
     pieces = [re.sub(r"\s+", "", piece) for piece in _BINDING.split(tex)]
     literal = [r"\s*".join(re.escape(ch) for ch in piece) for piece in pieces]
-    return re.compile(r"\s*" + r"\s*[-+\w.]+\s*".join(literal) + r"\s*")
+    value = r"\s*(?:\\htmlData\{[^{}]*\}\{[-+\w.]+\}|[-+\w.]+)\s*"
+    return re.compile(r"\s*" + value.join(literal) + r"\s*")
+
+
+_BINDING_PARTS = re.compile(r"\{\{\s*run:\s*(?P<snippet>\S+)\s+(?P<value>[A-Za-z_]\w*(?:\[-?\d+\])*)\s*(?:\|[^}]*)?\}\}")
+_CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
+
+
+def bindings_in_markdown(markdown: str) -> list[tuple[str, str]]:
+    """``(snippet, value)`` of every value binding of a page, in order, outside code (fenced or inline)."""
+    text = "\n".join(blank_fences(_blank_front_matter(markdown)))
+    text = _HTML_COMMENT.sub("", _CODE_SPAN.sub("", text))
+    return [(m.group("snippet"), m.group("value")) for m in _BINDING_PARTS.finditer(text)]
 
 
 # ---------------------------------------------------------------------------

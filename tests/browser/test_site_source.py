@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from .site_source import (
+    bindings_in_markdown,
     committed_output,
     discover_pages,
     embeds_in_markdown,
@@ -123,3 +124,19 @@ def test_notebook_pages_map_to_the_notebook_and_count_its_markdown_cells(tmp_pat
     assert source_for("notebooks/nb/index.html", docs, {"zh"}) == notebook
     assert source_for("zh/notebooks/nb/index.html", docs, {"zh"}) == notebook
     assert tex_of(page_markdown(notebook)) == [("\\ell", False), ("x", True)]
+
+
+def test_bindings_are_read_outside_code_in_order():
+    md = (
+        "Loss {{ run: a/b.py loss | .4f }} and $q = {{ run: a/b.py probs[1][0] }}$.\n\n"
+        "In code `{{ run: a/b.py hidden }}` and\n\n```text\n{{ run: a/b.py fenced }}\n```\n\n"
+        "!!! note\n    {{ run: c/d.py n }}\n"
+    )
+    assert bindings_in_markdown(md) == [("a/b.py", "loss"), ("a/b.py", "probs[1][0]"), ("c/d.py", "n")]
+
+
+def test_a_marked_value_matches_its_source_formula():
+    pattern = tex_pattern("x = {{ run: a/b.py v[0] | .4f }} + 1")
+    assert pattern.fullmatch("x = \\htmlData{snippet=a/b.py,value=v[0]}{0.4170} + 1")
+    assert pattern.fullmatch("x = 0.4170 + 1")
+    assert not pattern.fullmatch("x = \\htmlData{snippet=a/b.py,value=v[0]}{0.4170} + 2")
