@@ -15,6 +15,12 @@ Parts:
              --jobs 1 and 2 (outputs deleted first; at 500 also with
              OMP_NUM_THREADS=1 at both), warm check, one snippet changed,
              `mkdocs build`, peak memory, and how each grows.
+  serve      The edit loop: from saving a file under `mkdocs serve` to the
+             reloaded page being ready in Chromium (its load event, the edit on
+             it), for a prose edit, a snippet edit and an edit of a Chinese page,
+             on a copy of the real site and on the 500-snippet synthetic site;
+             against the same prose edit under plain Material serving the same
+             Markdown (no plugin of this project, no i18n, no notebooks).
 
 Nothing here is a test: timings depend on the machine, so they are printed,
 never asserted.
@@ -369,7 +375,167 @@ def bench_scale(runs: int) -> None:
         print(f"  {label:14s} {small[key]:8.3f} -> {large[key]:8.3f}  x{large[key] / small[key]:.2f}")
 
 
-PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "scale": bench_scale}
+class ServedSite:
+    """`mkdocs serve` of a project on a free port, with a Chromium page on it, until closed."""
+
+    def __init__(self, root: Path, config: str = "mkdocs.yml"):
+        import socket
+
+        from playwright.sync_api import sync_playwright
+
+        from site_checks.headless_chromium import CHROMIUM, CHROMIUM_ARGS
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = root / "serve.log"
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([MKDOCS, "serve", "-f", config, "--dev-addr", f"127.0.0.1:{self.port}"], cwd=root, stdout=log, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.page = self.browser.new_page()
+        self.page.set_default_timeout(300_000)
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout: float = 600) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"mkdocs serve stopped:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("mkdocs serve did not come up")
+
+    def open(self, path: str) -> None:
+        self.page.goto(f"http://127.0.0.1:{self.port}{path}", wait_until="load")
+
+    def edit_to_ready(self, file: Path, change, token: str) -> float:
+        """Seconds from writing `change(text)` into `file` to the page's reload with `token` on it."""
+        from playwright.sync_api import Error
+
+        self.settle()
+        text = file.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        file.write_text(change(text), encoding="utf-8")
+        while True:
+            self.page.wait_for_event("load")
+            try:
+                if self.page.evaluate("token => document.body.textContent.includes(token)", token):
+                    return time.perf_counter() - started
+            except Error:  # reloaded again while reading: wait for that load
+                continue
+
+    def settle(self, quiet: float = 3.0) -> None:
+        """Wait until the page has not reloaded for `quiet` seconds (a snippet's run writes outputs, which serve sees too)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        while True:
+            try:
+                self.page.wait_for_event("load", timeout=quiet * 1000)
+            except PlaywrightTimeout:
+                return
+
+    def close(self) -> None:
+        self.browser.close()
+        self.playwright.stop()
+        os.killpg(self.process.pid, 2)  # Ctrl-C: the plugins stop their snippet workers
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+
+
+def _token(kind: str, n: int) -> str:
+    """Words only (a number typed in prose is a build warning): a different marker for every edit."""
+    letters = "abcdefghij"
+    return f"bench{kind}{''.join(letters[int(d)] for d in str(time.time_ns())[-8:])}{letters[n % 10]}"
+
+
+def _print_in(source: str, target: str, token: str) -> str:
+    """`source` with a print of `token` where the page shows it: at the end of the embedded section, or of the file."""
+    section = target.partition(":")[2]
+    end = f"# --8<-- [end:{section}]"
+    if section and end in source:
+        indent = source[: source.index(end)].rsplit("\n", 1)[-1]
+        return source.replace(end, f"print('{token}')\n{indent}{end}", 1)
+    return source + f"\nprint('{token}')\n"
+
+
+def serve_edits(root: Path, runs: int, article: str, snippet: str | None, chinese: bool, config: str = "mkdocs.yml") -> dict[str, list[float]]:
+    """Each kind of edit `runs` times under one `mkdocs serve`; seconds from save to reloaded page."""
+    times: dict[str, list[float]] = {"prose": [], "snippet": [], "chinese": []}
+    site = ServedSite(root, config)
+    try:
+        for n in range(runs):
+            site.open(f"/{article}/")
+            token = _token("prose", n)
+            times["prose"].append(site.edit_to_ready(root / "docs" / f"{article}.md", lambda text, t=token: text + f"\nA saved edit: {t}.\n", token))
+            if snippet:
+                token = _token("snippet", n)
+                times["snippet"].append(site.edit_to_ready(root / "snippets" / snippet.partition(":")[0], lambda text, t=token: _print_in(text, snippet, t), token))
+            if chinese:
+                site.open(f"/zh/{article}/")
+                token = _token("zh", n)
+                times["chinese"].append(site.edit_to_ready(root / "docs" / f"{article}.zh.md", lambda text, t=token: text + f"\n一次保存：{t}。\n", token))
+    finally:
+        site.close()
+    return times
+
+
+def plain_material_config(root: Path) -> str:
+    """The same Markdown under plain Material: its theme and search, none of this project's plugins, no i18n."""
+    (root / "mkdocs.plain.yml").write_text(
+        "site_name: Plain\ndocs_dir: docs\nexclude_docs: |\n  *.zh.md\n  notebooks/\n  templates/\n"
+        "theme:\n  name: material\n  font: false\nmarkdown_extensions:\n  - admonition\n  - attr_list\n  - md_in_html\n"
+        "  - pymdownx.arithmatex:\n      generic: true\n  - pymdownx.highlight\n  - pymdownx.superfences\n  - pymdownx.details\n"
+        "  - pymdownx.tabbed:\n      alternate_style: true\nplugins:\n  - search\nvalidation:\n  links:\n    not_found: ignore\n    anchors: ignore\n"
+    )
+    return "mkdocs.plain.yml"
+
+
+def _median_line(label: str, values: list[float], baseline: float | None = None) -> str:
+    if not values:
+        return f"  {label:34s} (not measured)"
+    best, median = min(values), statistics.median(values)
+    ratio = f"  {median / baseline:4.2f}x plain Material" if baseline else ""
+    return f"  {label:34s} median {median:5.2f} s  best {best:5.2f} s  (runs {' '.join(f'{v:.2f}' for v in values)}){ratio}"
+
+
+def bench_serve(runs: int) -> None:
+    from verified_snippets.page_markup import find_embeds
+
+    print("\n== F. The edit loop under mkdocs serve: save -> reloaded page ready ==")
+    with tempfile.TemporaryDirectory() as temp:
+        project = copy_project(Path(temp) / "project")
+        shown = {page: [e.snippet + (f":{e.section}" if e.section else "") for e in find_embeds(page.read_text(encoding="utf-8"))[0] if e.snippet.endswith(".py")]
+                 for page in (project / "docs").glob("*.md") if page.name.count(".") == 1 and page.stem != "index"}
+        articles = [page for page, snippets in shown.items() if snippets]
+        longest = max(articles, key=lambda page: page.stat().st_size)
+        article, snippet = longest.stem, shown[longest][0]
+        plain = serve_edits(project, runs, article, None, False, plain_material_config(project))["prose"]
+        real = serve_edits(project, runs, article, snippet, True)
+        seconds = json.loads(Project.at(project).snippet(snippet.partition(":")[0]).output_path.read_text())["seconds"]
+    baseline = statistics.median(plain)
+    print(f"real site, the longest article ({article}.md; {len(articles)} article(s)), {runs} edit(s) of each kind:")
+    print(_median_line("plain Material, the same prose edit", plain))
+    print(_median_line("prose edit", real["prose"], baseline) + "   (target <= 1.5 s)")
+    print(_median_line(f"snippet edit ({snippet})", real["snippet"], baseline) + f"   (its own run: {seconds:.2f} s)")
+    print(_median_line("edit of the Chinese page", real["chinese"], baseline))
+    with tempfile.TemporaryDirectory() as temp:
+        root = make_synthetic_site(Path(temp) / "site", 50, 10)
+        timed([PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(root)])
+        synthetic = serve_edits(root, runs, "article_000", "article_000/step_00.py:main", False)
+    print("synthetic site, 500 snippets (50 pages x 10), no Chinese pages:")
+    print(_median_line("prose edit", synthetic["prose"]))
+    print(_median_line("snippet edit", synthetic["snippet"]))
+
+
+PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "scale": bench_scale, "serve": bench_serve}
 
 
 def main() -> None:
