@@ -66,6 +66,20 @@ for dtype in (torch.float32, torch.float64):
           f"of {N_ROWS} rows, at most {summary[dtype]['max_apart_scipy']} ulp apart")
 # --8<-- [end:four_ways]
 
+# --8<-- [start:why_apart]
+# Where the two libraries part: the same shifted terms z - m, exponentiated by
+# each library; then the same (PyTorch) terms, summed by each library.
+for dtype in (torch.float32, torch.float64):
+    z = logits64.to(dtype)
+    shifted = z - z.amax(dim=1, keepdim=True)
+    exp_torch, exp_numpy = torch.exp(shifted), torch.from_numpy(np.exp(shifted.numpy()))
+    sum_torch, sum_numpy = exp_torch.sum(dim=1), torch.from_numpy(exp_torch.numpy().sum(axis=1))
+    summary[dtype]["n_exp_differ"] = int((exp_torch != exp_numpy).sum())
+    summary[dtype]["n_sum_differ"] = int((sum_torch != sum_numpy).sum())
+    print(f"{NAMES[dtype]}: exp differs in {summary[dtype]['n_exp_differ']} of {shifted.numel()} terms, "
+          f"the sum of the same terms in {summary[dtype]['n_sum_differ']} of {N_ROWS} rows")
+# --8<-- [end:why_apart]
+
 VALUES = {
     "n_rows": N_ROWS,
     "n_classes": N_CLASSES,

@@ -63,6 +63,8 @@ VALUES = {
     **{f"{key.split()[0].replace('.', '_')}_{suffix}": results[dtype][key]
        for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64"))
        for key in results[dtype]},
+    "torch_rel_err_f32": abs(results[torch.float32]["torch.logsumexp"] - results[torch.float32]["exact"])
+    / results[torch.float32]["exact"],
     "ce_loss": loss.item(),
     "ce_grad": logits.grad[0].tolist(),
 }

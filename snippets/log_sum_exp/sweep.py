@@ -96,12 +96,14 @@ for dtype in DTYPES:
     summary[dtype] = {
         "stable_all_rounded": max(s["stable_err"]) < 0.5,  # correctly rounded at every gap
         "first_off": first_off,
+        "first_off_bits": s["bits"][s["gaps"].index(first_off)],
         "naive_err_max": max(s["naive_err"]),
         "n_neg_inf": len(s["gaps"]) - len(s["naive"]),
     }
     print(f"{NAMES[dtype]}, {len(s['gaps'])} gaps from {s['gaps'][0]:g} to {s['gaps'][-1]:g}:")
     print(f"  log_softmax correctly rounded (error < 0.5 ulp) at every gap: {summary[dtype]['stable_all_rounded']}")
-    print(f"  log(softmax) first off by more than 0.5 ulp at gap {first_off:g}, "
+    print(f"  log(softmax) first off by more than 0.5 ulp at gap {first_off:g} "
+          f"({summary[dtype]['first_off_bits']} bits left in q_0), "
           f"worst finite error {shown(summary[dtype]['naive_err_max'])} ulp, "
           f"-inf at the last {summary[dtype]['n_neg_inf']} gaps")
 # --8<-- [end:summary]

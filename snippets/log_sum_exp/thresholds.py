@@ -75,6 +75,7 @@ for dtype in DTYPES:
     tiny = torch.finfo(dtype).tiny
     found[dtype] = {
         "one": first_gap(lambda g: torch.log_softmax(logits(g), dim=0)[1] == 0, dtype),
+        "lse0": first_gap(lambda g: torch.logsumexp(torch.stack([torch.zeros_like(g), -g]), dim=0) == 0, dtype),
         "sub": first_gap(lambda g: torch.softmax(logits(g), dim=0)[0] < tiny, dtype),
         "grad": first_gap(lambda g: not torch.isfinite(naive_gradient(g)).all(), dtype),
         "zero": first_gap(lambda g: torch.softmax(logits(g), dim=0)[0] == 0, dtype),
@@ -83,6 +84,7 @@ for dtype in DTYPES:
 print(f"{'first gap where':<44}{'float32':>12}{'float64':>22}")
 labels = {
     "one": "log_softmax gives log q_1 = 0 exactly",
+    "lse0": "torch.logsumexp of (0, -g) is exactly 0",
     "sub": "softmax gives a subnormal q_0",
     "grad": "gradient of log(softmax) is not finite",
     "zero": "softmax gives q_0 = 0, log(q_0) = -inf",
@@ -96,5 +98,5 @@ VALUES = {
     f"{kind}_{key}_{suffix}": table[dtype][key]
     for kind, table in (("ln", derived), ("gap", found))
     for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64"))
-    for key in ("one", "sub", "grad", "zero")
+    for key in table[dtype]
 }
