@@ -63,13 +63,35 @@ def missing_twins(pages: Iterable[str], languages: Iterable[str]) -> list[str]:
 
 
 def prose_lines(page: PageStructure) -> Iterable[tuple[int, str]]:
-    """(line, text) outside code, with code spans, bindings, links and markup blanked."""
+    """(line, text) outside code and HTML comments, with code spans, bindings, links and markup blanked."""
+    in_comment = False
     for number, text in enumerate(page.lines, start=1):
         if page.is_code(number) or not text.strip():
             continue
+        text, in_comment = _without_comments(text, in_comment)
         for pattern in _SKIPPED:
             text = pattern.sub(lambda match: " " * len(match.group(0)), text)
         yield number, text
+
+
+def _without_comments(text: str, in_comment: bool) -> tuple[str, bool]:
+    """The line with its HTML comments (which may span lines) blanked, and whether one is still open."""
+    kept, position = [], 0
+    while position < len(text):
+        if in_comment:
+            end = text.find("-->", position)
+            if end < 0:
+                return "".join(kept), True
+            kept.append(" " * (end + 3 - position))
+            position, in_comment = end + 3, False
+        else:
+            start = text.find("<!--", position)
+            if start < 0:
+                kept.append(text[position:])
+                break
+            kept.append(text[position:start])
+            position, in_comment = start, True
+    return "".join(kept), in_comment
 
 
 def typed_numbers(page: PageStructure, exported: Iterable[object], allowed: Iterable[float], snippet_hint: str) -> list[TextProblem]:

@@ -57,7 +57,7 @@ loss_smooth = nn.CrossEntropyLoss(label_smoothing=eps)(logits, targets)
 smoothed = (1 - eps) * F.one_hot(targets, C).float() + eps / C
 loss_smooth_soft = nn.CrossEntropyLoss()(logits, smoothed)
 print("smoothed targets:", smoothed)
-print("CrossEntropyLoss(label_smoothing=0.1) =", f"{loss_smooth.item():.6f}")
+print(f"CrossEntropyLoss(label_smoothing={eps:g}) =", f"{loss_smooth.item():.6f}")
 print("CrossEntropyLoss(z, smoothed targets) =", f"{loss_smooth_soft.item():.6f}")
 # --8<-- [end:label_smoothing]
 
