@@ -18,8 +18,6 @@ Two kinds of value need more than a formula:
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import mpmath
 import numpy as np
 
