@@ -76,7 +76,8 @@ def prose_lines(page: PageStructure) -> Iterable[tuple[int, str]]:
 
 def _without_comments(text: str, in_comment: bool) -> tuple[str, bool]:
     """The line with its HTML comments (which may span lines) blanked, and whether one is still open."""
-    kept, position = [], 0
+    kept: list[str] = []
+    position = 0
     while position < len(text):
         if in_comment:
             end = text.find("-->", position)
