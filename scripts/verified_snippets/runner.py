@@ -93,6 +93,7 @@ class SnippetRunner:
         self.repeat = max(1, repeat)
         self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
         self.pool: WorkerPool | None = None
+        self.worker_options: dict = {}  # WorkerPool's python= and variables= (an environment of the matrix)
         self._print_lock = threading.Lock()
 
     # -- preloading: what several snippets import is imported once per worker next time.
@@ -172,7 +173,7 @@ class SnippetRunner:
 
     def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
-            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child())
+            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child(), **self.worker_options)
         else:
             self.pool.grow_to(count)
         return self.pool
@@ -267,6 +268,9 @@ class SnippetRunner:
         return outcomes
 
     def _store(self, item: PreparedSnippet, result: JobResult) -> None:
+        write_record(item.snippet.output_path, self._record(item, result))
+
+    def _record(self, item: PreparedSnippet, result: JobResult) -> OutputRecord:
         root = self.project.root
         dependencies = {}
         for path in result.reads:
@@ -294,4 +298,4 @@ class SnippetRunner:
             generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=result.seconds,
         )
-        write_record(item.snippet.output_path, record)
+        return record

@@ -17,8 +17,21 @@ from pathlib import Path
 from .atomic_files import write_text_atomically
 from .layout import Project
 
-SETTINGS_CACHE_VERSION = 2
+SETTINGS_CACHE_VERSION = 3
 PLUGIN_NAME = "verified-snippets"
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    """The environment matrix: its columns, its page, where upgrade reports go, the default tolerance."""
+
+    environments: tuple[str, ...] = ()  # none: the matrix is off
+    page: str = ""  # under docs_dir
+    reports_folder: str = "reports"  # relative to the project root
+    ulp: float = 4.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "environments", tuple(self.environments))  # a list when read back from JSON
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,11 @@ class EngineSettings:
     regenerate_command: str = "make outputs"
     notebooks_folder: str = "notebooks"
     checks_folder: str = "tests/reference_checks"  # relative to the project root
+    matrix: MatrixSettings = MatrixSettings()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.matrix, dict):  # read back from the JSON cache
+            object.__setattr__(self, "matrix", MatrixSettings(**self.matrix))
 
 
 @dataclass(frozen=True)
