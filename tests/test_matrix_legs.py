@@ -27,6 +27,12 @@ from conftest import PYTHON, environment_with
 MATRIX = [PYTHON, "-m", "verified_snippets.matrix"]
 
 
+@pytest.fixture(scope="module")
+def default_kernels() -> Probe:
+    """What cpu-default is on this machine, asked once (each ask imports torch)."""
+    return probe(parse("cpu-default"))
+
+
 def site_copy(repo, tmp_path):
     """The real snippets (their outputs and committed cells included) and mkdocs.yml, in a throwaway folder."""
     copy = tmp_path / "site"
@@ -84,7 +90,7 @@ print(f"sum of rounding gaps = {gap.sum().item():.9g}")
 VALUES = {"total": gap.sum().item()}
 """
 
-def test_a_deliberately_isa_sensitive_value_is_reported_different_never_hidden(tmp_path):
+def test_a_deliberately_isa_sensitive_value_is_reported_different_never_hidden(tmp_path, default_kernels):
     project = scratch_site(tmp_path, {"a/isa.py": ISA_SENSITIVE})
     native = probe(parse("cpu-native")).facts["cpu_capability"]
     if native == "DEFAULT":
@@ -98,7 +104,7 @@ def test_a_deliberately_isa_sensitive_value_is_reported_different_never_hidden(t
         assert runner.run().failed == []
     finally:
         runner.close()
-    assert run_leg(project, settings, parse("cpu-default")).ran == ["a/isa.py"]
+    assert run_leg(project, settings, parse("cpu-default"), found=default_kernels).ran == ["a/isa.py"]
     entry = load_matrix(project, ["cpu-default"]).entry("a/isa.py", "cpu-default")
     assert entry.state is EntryState.DIFFERENT
     value = entry.comparison.values[0]
@@ -166,7 +172,7 @@ def test_the_cuda_leg_runs_what_states_cuda_and_names_its_cells_on_a_cpu(tmp_pat
     assert not any(project.snippets_dir.glob("a/outputs/*.json"))
 
 
-def test_a_leg_redoes_only_stale_cells_and_a_stale_cell_is_named(tmp_path):
+def test_a_leg_redoes_only_stale_cells_and_a_stale_cell_is_named(tmp_path, default_kernels):
     project = scratch_site(tmp_path, {"a/one.py": "print(1.5)\nVALUES = {'x': 1.5}\n", "a/two.py": "print(2)\n"})
     from verified_snippets.runner import SnippetRunner
 
@@ -176,20 +182,20 @@ def test_a_leg_redoes_only_stale_cells_and_a_stale_cell_is_named(tmp_path):
     finally:
         runner.close()
     default = parse("cpu-default")
-    assert sorted(run_leg(project, EngineSettings(), default).ran) == ["a/one.py", "a/two.py"]
-    assert sorted(run_leg(project, EngineSettings(), default).reused) == ["a/one.py", "a/two.py"]
+    assert sorted(run_leg(project, EngineSettings(), default, found=default_kernels).ran) == ["a/one.py", "a/two.py"]
+    assert sorted(run_leg(project, EngineSettings(), default, found=default_kernels).reused) == ["a/one.py", "a/two.py"]
     matrix = load_matrix(project, ["cpu-default"])
     assert matrix.warnings() == [] and matrix.entry("a/one.py", "cpu-default").state is EntryState.EQUAL
 
     (project.snippets_dir / "a" / "one.py").write_text("print(1.75)\nVALUES = {'x': 1.75}\n")
     matrix = load_matrix(project, ["cpu-default"])
     assert matrix.warnings() == ["environment matrix: cpu-default is stale for 1 snippet(s): snippets/a/one.py (the snippet changed since this run); run `make matrix ENV=cpu-default`"]
-    assert run_leg(project, EngineSettings(), default).ran == ["a/one.py"]
+    assert run_leg(project, EngineSettings(), default, found=default_kernels).ran == ["a/one.py"]
 
     # A snippet that fails in the environment keeps a failed cell; the recorded output is untouched.
     recorded = (project.snippets_dir / "a" / "outputs" / "two.json").read_bytes()
     (project.snippets_dir / "a" / "two.py").write_text("import os\nif os.environ.get('ATEN_CPU_CAPABILITY') == 'default':\n    raise RuntimeError('no vector kernels')\nprint(2)\n")
-    summary = run_leg(project, EngineSettings(), default)
+    summary = run_leg(project, EngineSettings(), default, found=default_kernels)
     assert summary.failed and summary.failed[0].startswith("snippets/a/two.py:3: RuntimeError: no vector kernels")
     entry = load_matrix(project, ["cpu-default"]).entry("a/two.py", "cpu-default")
     assert entry.state is EntryState.FAILED and entry.stale is None
@@ -197,7 +203,7 @@ def test_a_leg_redoes_only_stale_cells_and_a_stale_cell_is_named(tmp_path):
 
     # A removed snippet's cell goes with the next full run; an edited cell is caught.
     (project.snippets_dir / "a" / "two.py").unlink()
-    assert run_leg(project, EngineSettings(), default).removed == ["snippets/a/outputs/cpu-default/two.json"]
+    assert run_leg(project, EngineSettings(), default, found=default_kernels).removed == ["snippets/a/outputs/cpu-default/two.json"]
     path = cell_path(project.snippet("a/one.py"), "cpu-default")
     data = json.loads(path.read_text())
     data["values"]["x"] = 1.5

@@ -25,7 +25,7 @@ from typing import Any
 
 from .atomic_files import write_text_atomically
 from .layout import OUTPUTS_FOLDER, Project, Snippet
-from .output_records import CorruptRecord, content_hash, sha256_file
+from .output_records import CorruptRecord, content_hash, read_hashed, sha256_file
 
 CELL_FORMAT = 1
 
@@ -70,15 +70,7 @@ def cell_path(snippet: Snippet, environment: str) -> Path:
 
 def read_cell(path: Path) -> Cell:
     """Load and verify a cell; raises FileNotFoundError or CorruptRecord."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CorruptRecord(f"not valid JSON (line {error.lineno}: {error.msg}); was it truncated?") from None
-    if not isinstance(data, dict) or data.get("format") != CELL_FORMAT:
-        raise CorruptRecord(f"not a matrix cell of format {CELL_FORMAT}")
-    if data.get("record_sha256") != content_hash(data):
-        raise CorruptRecord("content does not match its recorded hash; matrix cells are generated, never edited by hand")
+    data = read_hashed(path, CELL_FORMAT, "a matrix cell", "matrix cells")
     try:
         return Cell.from_json(data)
     except (KeyError, TypeError, ValueError) as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -50,6 +51,18 @@ print(json.dumps(info))
 """
 
 
+def gpu_present() -> bool:
+    """Whether this machine has an NVIDIA GPU, asked without torch (nvidia-smi lists it)."""
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return False
+    try:
+        listed = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listed.returncode == 0 and "GPU" in listed.stdout
+
+
 class EnvironmentUnavailable(Exception):
     """This machine cannot provide the environment (the message says why)."""
 
@@ -69,7 +82,7 @@ def probe(environment: Environment, python: str = sys.executable) -> Probe:
     """What the environment's interpreter is; raises EnvironmentUnavailable when it is not what was asked."""
     from .worker_pool import WorkerProcess  # the same variables as the workers get
 
-    env = WorkerProcess.environment_for(environment.variables, python)
+    env = WorkerProcess.environment_for(environment.variables)
     result = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, env=env, timeout=300)
     if result.returncode != 0:
         raise EnvironmentUnavailable(f"{python} cannot import torch: {result.stderr.strip()[-2000:]}")

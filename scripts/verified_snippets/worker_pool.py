@@ -32,14 +32,14 @@ class WorkerProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=self.environment_for(variables, python, threads_per_child),
+            env=self.environment_for(variables, threads_per_child),
         )
         self.hello: WorkerHello | None = None
         self._stderr_tail: list[bytes] = []
         threading.Thread(target=self._drain_stderr, daemon=True).start()
 
     @staticmethod
-    def environment_for(variables: dict[str, str] | None, python: str = sys.executable, threads_per_child: int | None = None) -> dict[str, str]:
+    def environment_for(variables: dict[str, str] | None, threads_per_child: int | None = None) -> dict[str, str]:
         """A worker's environment variables: the reader's, `variables`, and the engine's own (which the child undoes)."""
         reader_env = dict(os.environ, **(variables or {}))
         engine_env = {
@@ -55,10 +55,10 @@ class WorkerProcess:
             # child's exit frees fewer. Measured here: 9 % less time at --jobs 1 and at 2.
             "GLIBC_TUNABLES": ":".join(filter(None, [reader_env.get("GLIBC_TUNABLES"), "glibc.malloc.hugetlb=1"])),
         }
-        if python != sys.executable:
-            # Another interpreter finds this engine (standard library only) on its path.
-            engine_path = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            engine_env["PYTHONPATH"] = os.pathsep.join(filter(None, [engine_path, reader_env.get("PYTHONPATH")]))
+        # The worker imports this very engine (standard library only): another interpreter's
+        # environment lacks it, and an editable install may point at another checkout.
+        engine_path = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        engine_env["PYTHONPATH"] = os.pathsep.join(filter(None, [engine_path, reader_env.get("PYTHONPATH")]))
         if threads_per_child is not None:
             # Several snippets side by side: each gets its share of the cores for
             # torch's intra-op threads, as torchrun does for its processes, instead
