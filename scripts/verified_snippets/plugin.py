@@ -21,6 +21,7 @@ from mkdocs.structure.pages import Page
 
 from .config import VerifiedSnippetsConfig
 from .layout import Project
+from .matrix_site import MatrixSite
 from .settings import PLUGIN_NAME, Site
 from .site_state import SiteState
 
@@ -31,6 +32,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def __init__(self) -> None:
         self.command = "build"
         self.site: SiteState | None = None
+        self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -46,12 +48,19 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             if self.site is not None:
                 self.site.close()
             self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info)
+        if not settings.matrix.environments:
+            self.matrix = None
+        elif self.matrix is None or (self.matrix.project, self.matrix.settings) != (project, settings.matrix):
+            slugify = (config.mdx_configs.get("toc") or {}).get("slugify")
+            self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []))
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if _nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
         for warning in self._site().prepare().warnings:
+            log.warning(warning)
+        for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -60,6 +69,10 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
             log.warning(f"{source}:{problem.line + offset}: {problem.message}")
+        if self.matrix is not None:
+            rendered, matrix_problems = self.matrix.render(rendered, page.file.src_uri, _language(page))
+            for message in matrix_problems:
+                log.warning(f"{source}: {message}")
         return rendered
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -90,6 +103,12 @@ def _check_snippets_extension(config: MkDocsConfig, snippets_dir: Path) -> None:
             f"{yml}: plugin '{PLUGIN_NAME}' option 'snippets_dir' is {snippets_dir}, but pymdownx.snippets' "
             f"base_path is {shown}; the two must name the same folder: give pymdownx.snippets {setting}"
         )
+
+
+def _language(page: Page) -> str:
+    """The page's language, as mkdocs-static-i18n sets it on the page's file ("en" without i18n)."""
+    locale = getattr(page.file, "locale", None)
+    return locale if isinstance(locale, str) else "en"
 
 
 def _nested_language_build(config: MkDocsConfig) -> bool:
