@@ -17,7 +17,7 @@ from .layout import Project, Snippet
 from .matrix_compare import DEFAULT_ULP, SnippetComparison, Verdict, compare_cell
 from .matrix_records import Cell, CellStatus, cell_path, changed_dependency, orphaned_cells, read_cell
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_file
-from .source_plan import MatrixOptions, SnippetSourceError, plan
+from .source_plan import MatrixOptions, SnippetSourceError, read_options
 
 # Reasons the engine gives (the page translates these; a snippet's own reasons and errors are quoted).
 NOT_RUN_YET = "not run in this environment yet"
@@ -129,10 +129,13 @@ class Matrix:
         """
         return [warning for environment in self.environments if environment.runs_anywhere for warning in self._stale(environment)]
 
-    def outdated(self) -> list[str]:
-        """Everything `matrix check` lists: stale cells anywhere, and snippets an environment has not run."""
+    def outdated(self, anywhere_only: bool = False) -> list[str]:
+        """Everything `matrix check` lists: stale cells, and snippets an environment has not run
+        (`anywhere_only`: in the environments any machine runs, as the test suite asks)."""
         found = []
         for environment in self.environments:
+            if anywhere_only and not environment.runs_anywhere:
+                continue
             found += self._stale(environment)
             missing = [e for e in self.column(environment.name) if e.state is EntryState.NOT_RUN and e.reason in (NOT_RUN_YET, NEVER_RUN)]
             if missing and (self.has_run(environment.name) or not environment.needs_hardware):
@@ -183,7 +186,9 @@ def snippet_info(snippet: Snippet) -> SnippetInfo:
     except (FileNotFoundError, CorruptRecord):
         record = None
     try:
-        options, problem = plan(source, snippet.display_path).matrix, ""
+        # The header lines alone, without parsing the whole snippet (a build reads every one):
+        # whether an option names a real section or value is checked when the snippet runs.
+        options, problem = read_options(source, snippet.display_path)[1], ""
     except SnippetSourceError as error:
         options, problem = MatrixOptions(), str(error)
     return SnippetInfo(snippet, sha256_file(snippet.path), record, options, problem)
