@@ -182,26 +182,29 @@ def run_leg(
     """
     summary = LegSummary(environment)
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
-    try:
-        found = found or probe(environment, python)
-    except EnvironmentUnavailable as error:
-        summary.skipped = str(error)
-        return summary
-    to_run = []
+    to_run, not_applicable = [], []
     for snippet in snippets if snippets is not None else project.snippets():
         info = snippet_info(snippet)
         runs_here, why_not = applies(info.options, environment)
         if not runs_here:
-            if info.options.devices is not None and info.source_sha256 is not None:
-                current = _fresh_cell(project, snippet, environment)
-                if current is None or current.reason != why_not:
-                    write_cell(cell_path(snippet, environment.name), _not_applicable(snippet, environment, why_not, info.source_sha256))
+            current = _fresh_cell(project, snippet, environment)
+            if info.options.devices is not None and info.source_sha256 is not None and (current is None or current.reason != why_not):
+                not_applicable.append(_not_applicable(snippet, environment, why_not, info.source_sha256))
             summary.not_applicable.append(snippet.name)
         elif not force and _fresh_cell(project, snippet, environment) is not None:
             summary.reused.append(snippet.name)
         else:
             to_run.append(snippet)
+    if to_run or not_applicable:  # asking the interpreter imports torch: only when there is work
+        try:
+            found = found or probe(environment, python)
+        except EnvironmentUnavailable as error:
+            summary.skipped = str(error)  # nothing is written for an environment this machine lacks
+            return summary
+    for cell in not_applicable:
+        write_cell(cell_path(project.snippet(cell.snippet), environment.name), cell)
     if to_run:
+        assert found is not None
         runner = LegRunner(project, settings, environment, found, jobs=min(jobs, len(to_run)), progress=say)
         try:
             outcomes = runner.run(to_run, force=True)

@@ -52,8 +52,7 @@ class MatrixSite:
                 return markdown, ["has no `{{ environment-matrix }}` line where the matrix should go"]
             self.rendered.add(language)
             return rendered, []
-        rendered, replaced = render(markdown, self.matrix, self.groups, language)
-        if replaced:
+        if "environment-matrix" in markdown and render(markdown, self.matrix, self.groups, language)[1]:  # parse only a page that may hold one
             return markdown, [f"has an `{{{{ environment-matrix }}}}` line, but the matrix page is {self.settings.page} (verified-snippets option matrix.page)"]
         group = next((g for g in self.groups if g.page == page), None)
         if group is None:
