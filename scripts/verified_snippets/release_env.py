@@ -5,7 +5,11 @@
 
 It is made from the interpreter that runs this (same Python version, so the
 records differ only by torch), with the same NumPy as the site's environment
-and the release of torch from the package index pip is configured for. PyPI's
+and the release of torch from the package index pip is configured for. Every
+other package a snippet may import (SciPy, matplotlib, ...) comes from the
+site's own environment, at its exact version: a `.pth` file puts the site's
+site-packages on the path after the release's own, so only torch and what it
+brings differ. PyPI's
 Linux wheels of torch are CUDA builds: with their `nvidia-*` dependencies they
 take several GB, so this is a maintainer's command and never part of the tests.
 pip's own cache is bypassed, so the download is not kept twice.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 import time
@@ -25,6 +30,7 @@ from .atomic_files import write_text_atomically
 from .layout import Project
 
 STAMP = "made.json"
+SHARED = "zz_site_packages_of_the_site.pth"  # read last: the release's own packages come first
 
 
 class ReleaseEnvironmentError(Exception):
@@ -80,6 +86,7 @@ def ensure(project: Project, version: str, say: Callable[[str], None]) -> tuple[
     venv = folder(project, version)
     made = read_made(project, version)
     if made is not None and python_of(venv).exists():
+        _share_site_packages(venv)
         return python_of(venv), made
     started = time.perf_counter()
     say(f"making {project.display(venv)}: torch {version} from the package index (several GB the first time)")
@@ -87,11 +94,21 @@ def ensure(project: Project, version: str, say: Callable[[str], None]) -> tuple[
     numpy = _numpy_version()
     wanted = [f"torch=={version}"] + ([f"numpy=={numpy}"] if numpy else [])
     _run([str(python_of(venv)), "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", *wanted], f"cannot install {' '.join(wanted)}")
+    _share_site_packages(venv)
     freeze = subprocess.run([str(python_of(venv)), "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout.split()
     made = Made(version, numpy or "", round(time.perf_counter() - started, 1), disk_usage(venv), freeze)
     write_text_atomically(venv / STAMP, json.dumps(asdict(made), indent=1) + "\n")
     say(f"made {project.display(venv)} in {made.seconds:.0f} s, {made.bytes / 1e9:.2f} GB")
     return python_of(venv), made
+
+
+def _share_site_packages(venv: Path) -> None:
+    """Let the release's interpreter import the site's other packages, after its own."""
+    own = subprocess.run([str(python_of(venv)), "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True).stdout.strip()
+    shared = "\n".join(site.getsitepackages()) + "\n"
+    path = Path(own) / SHARED
+    if not path.is_file() or path.read_text(encoding="utf-8") != shared:
+        write_text_atomically(path, shared)
 
 
 def _run(command: list[str], failure: str) -> None:
