@@ -11,6 +11,8 @@ Parts:
              the engine's plugin removed.
   katex      A warm build with and without build-time KaTeX.
   notebooks  A warm build with and without the notebook pages.
+  matrix     One environment of the matrix (cpu-default, every snippet) against a
+             cold `run_snippets.py --force` of the same snippets, and a warm one.
   scale      A synthetic site of 50 and 500 small torch snippets: cold runs at
              --jobs 1 and 2 (outputs deleted first; at 500 also with
              OMP_NUM_THREADS=1 at both), warm check, one snippet changed,
@@ -369,7 +371,20 @@ def bench_scale(runs: int) -> None:
         print(f"  {label:14s} {small[key]:8.3f} -> {large[key]:8.3f}  x{large[key] / small[key]:.2f}")
 
 
-PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "scale": bench_scale}
+def bench_matrix(runs: int) -> None:
+    print("\n== E. The environment matrix: one environment of every snippet ==")
+    with tempfile.TemporaryDirectory() as temp:
+        project = copy_project(Path(temp) / "project")
+        matrix = [PYTHON, "-m", "verified_snippets.matrix", "--root", str(project), "run", "cpu-default"]
+        recorded = best_of(runs, [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(project), "--force"])
+        leg = best_of(runs, [*matrix, "--force"])
+        warm = best_of(runs, matrix)
+        print(f"run_snippets.py --force (the recorded environment): {recorded:7.3f} s")
+        print(f"matrix run cpu-default --force:                      {leg:7.3f} s   ({leg / recorded:5.2f}x; it first asks the environment's interpreter what it is: one more torch import)")
+        print(f"matrix run cpu-default, nothing stale:               {warm:7.3f} s   ({warm / recorded:5.2f}x)")
+
+
+PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "matrix": bench_matrix, "scale": bench_scale}
 
 
 def main() -> None:

@@ -5,6 +5,10 @@ import html
 import posixpath
 import re
 
+from verified_snippets.page_structure import insert_after_title
+
+__all__ = ["insert_after_title", "notebook_links", "strip_remote_scripts"]
+
 # nbconvert's templates load MathJax and Mermaid from a CDN. The site makes no
 # outside requests, and the generated notebooks hold no math or diagrams.
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
@@ -43,11 +47,3 @@ def notebook_links(language: str, page_url: str, notebook_page_url: str, noteboo
         f'<a class="md-button" href="{html.escape(relative(notebook_page_url))}">{html.escape(open_)}</a></p>'
     )
 
-
-def insert_after_title(markdown: str, block: str) -> str:
-    """Put `block` right under the page's first `# ` heading (or on top)."""
-    lines = markdown.splitlines()
-    for i, line in enumerate(lines):
-        if re.match(r"#\s", line):
-            return "\n".join(lines[: i + 1] + ["", block, ""] + lines[i + 1 :]) + "\n"
-    return block + "\n\n" + markdown

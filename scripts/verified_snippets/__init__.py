@@ -18,6 +18,16 @@ The stages, snippet -> run -> record -> page, and the module for each:
    `page_markup` (outputs under code, values bound into prose and math), which
    reads pages through `page_structure` (the one Markdown reader).
 
+5. **environment matrix**: `environments` (the named ways to run the same
+   snippets: cpu-native, cpu-<capability>, cuda, torch-X.Y.Z) -> `matrix_run`
+   (a run of one environment through the same runner, its results written as
+   cells by `matrix_records`, beside the records; a release's interpreter from
+   `release_env`) -> `matrix_compare` (a cell against its record: values in ulp,
+   lines by `printed_numbers`) -> `matrix_state` (every snippet in every
+   environment, stale or not) -> `matrix_page` and `matrix_site` (the page and
+   the articles' links, during a build) and `upgrade_report`. `matrix` is its
+   command; `shards` splits any run over machines and merges the results.
+
 `settings` carries the plugin's options to `run-snippets`, which reads
 mkdocs.yml itself. Everything here uses only the standard library at import
 time (MkDocs and markdown-it where a module says so), so that `mkdocs build`

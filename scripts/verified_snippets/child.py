@@ -27,6 +27,7 @@ import traceback
 from .layout import IGNORED_FOLDERS
 from .messages import ChildReport, ErrorKind, Job, RunError, to_line
 from .parent_death import die_with_parent
+from .source_plan import device_line
 
 
 class NetworkBlocked(PermissionError):
@@ -156,6 +157,25 @@ def _reseed_like_a_fresh_interpreter() -> None:
         torch.default_generator.seed()
 
 
+def _point_device_at(tree: ast.Module, device: str) -> int | None:
+    """Run the snippet's top-level `DEVICE = "cpu"` line as `DEVICE = "<device>"`: the one
+    convention by which a device leg of the environment matrix moves a snippet's tensors.
+    Returns the line; None when there is no such line (the snippet then runs as written)."""
+    line = device_line(tree)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.lineno == line:
+            node.value = ast.copy_location(ast.Constant(device), node.value)
+    return line
+
+
+def _cpu_capability(torch: object) -> str | None:
+    """The instruction set ATen's CPU kernels dispatch to, e.g. "AVX512" or "DEFAULT"."""
+    try:
+        return str(torch.backends.cpu.get_cpu_capability()) if torch is not None else None  # type: ignore[attr-defined]
+    except Exception:  # an old torch without torch.backends.cpu
+        return None
+
+
 def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> RunError:
     tb = error.__traceback__
     # Drop this module's own frames: the reader's traceback starts in their snippet.
@@ -247,6 +267,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     source = job.source
     tree = ast.parse(source, filename=snippet_path)
     flags = _future_flags(tree)
+    device_at = _point_device_at(tree, job.device) if job.device else None
     namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
     pieces: list[tuple[int, int]] = []  # (start, end) offset in stdout of each statement's output
     error: RunError | None = None
@@ -292,6 +313,9 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     torch = sys.modules.get("torch")
     if torch is not None and hasattr(torch, "cuda") and torch.cuda.is_initialized():
         device = "CUDA: " + torch.cuda.get_device_name()
+    if job.device == "cuda" and error is None and not device.startswith("CUDA"):
+        # A snippet that ignores DEVICE would "pass" the CUDA leg without touching the GPU.
+        error = RunError(ErrorKind.EXCEPTION, device_at, "ran with DEVICE = 'cuda' but never used the GPU; put the snippet's tensors on DEVICE")
 
     report = ChildReport(
         error=error,
@@ -302,6 +326,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
         imported=sorted(imported),
         device=device,
         torch=getattr(torch, "__version__", None) if torch is not None else None,
+        cpu_capability=_cpu_capability(torch),
     )
     text = to_line(report)
     # The engine's own result file is not the snippet's output: lift the cap for it.

@@ -46,6 +46,7 @@ class Job:
     source: str  # the bytes the runner hashed, decoded: what runs is what is recorded
     timeout_s: float
     output_limit_bytes: int
+    device: str | None = None  # a device leg of the environment matrix: the value DEVICE gets ("cuda")
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,13 @@ class ChildReport:
     imported: list[str]  # modules the snippet imported beyond what the worker had
     device: str
     torch: str | None
+    cpu_capability: str | None = None  # the ATen kernels' instruction set ("AVX512", "DEFAULT"), where torch was imported
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChildReport:
         error = RunError.from_dict(data["error"]) if data.get("error") else None
         pieces = [(start, end) for start, end in data["pieces"]]
-        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"))
+        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"), data.get("cpu_capability"))
 
 
 @dataclass
@@ -80,6 +82,7 @@ class JobResult:
     device: str = "CPU"
     torch: str | None = None
     seconds: float = 0.0
+    cpu_capability: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobResult:

@@ -22,6 +22,7 @@ from mkdocs.structure.pages import Page
 
 from .config import VerifiedSnippetsConfig
 from .layout import Project
+from .matrix_site import MatrixSite
 from .settings import PLUGIN_NAME, Site
 from .site_state import PageContext, SiteState
 
@@ -37,6 +38,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         self.command = "build"
         self.site: SiteState | None = None
         self.strict = False  # the build's --strict, held while the other languages are built
+        self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -56,6 +58,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
                 self.site.close()
             self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info, languages=languages)
         _quiet_jieba()
+        if not settings.matrix.environments:
+            self.matrix = None
+        elif self.matrix is None or (self.matrix.project, self.matrix.settings) != (project, settings.matrix):
+            slugify = (config.mdx_configs.get("toc") or {}).get("slugify")
+            self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []))
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -63,6 +70,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         if _nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
         for warning in self._site().prepare().warnings:
+            log.warning(warning)
+        for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -73,6 +82,10 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
             log.warning(f"{source}:{problem.line + offset}: {problem.message}")
+        if self.matrix is not None:
+            rendered, matrix_problems = self.matrix.render(rendered, page.file.src_uri, _language(page))
+            for message in matrix_problems:
+                log.warning(f"{source}: {message}")
         return rendered
 
     @event_priority(-50)  # before mkdocs-static-i18n (-100) builds the other languages
@@ -135,6 +148,12 @@ def _quiet_jieba() -> None:
     jieba = sys.modules.get("jieba")
     if jieba is not None:
         jieba.setLogLevel(logging.WARNING)
+
+
+def _language(page: Page) -> str:
+    """The page's language, as mkdocs-static-i18n sets it on the page's file ("en" without i18n)."""
+    locale = getattr(page.file, "locale", None)
+    return locale if isinstance(locale, str) else "en"
 
 
 def _nested_language_build(config: MkDocsConfig) -> bool:

@@ -137,6 +137,7 @@ class SnippetRunner:
         self.repeat = max(1, repeat)
         self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
         self.pool: WorkerPool | None = None
+        self.worker_options: dict = {}  # WorkerPool's python= and variables= (an environment of the matrix)
         self._print_lock = threading.Lock()
         self._watch = ProgressWatch(self._say)
 
@@ -218,7 +219,7 @@ class SnippetRunner:
 
     def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
-            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child())
+            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child(), **self.worker_options)
         else:
             self.pool.grow_to(count)
         return self.pool
@@ -317,6 +318,9 @@ class SnippetRunner:
         return outcomes
 
     def _store(self, item: PreparedSnippet, result: JobResult) -> None:
+        write_record(item.snippet.output_path, self._record(item, result))
+
+    def _record(self, item: PreparedSnippet, result: JobResult) -> OutputRecord:
         root = self.project.root
         dependencies = {}
         for path in result.reads:
@@ -345,7 +349,7 @@ class SnippetRunner:
             seconds=result.seconds,
             lint=[[p.line, p.message] for p in label_numbers(item.text, item.snippet.display_path, self.settings.allowed_numbers)],
         )
-        write_record(item.snippet.output_path, record)
+        return record
 
     # -- the last failed run of each snippet, so that the build can say why its output is stale.
 

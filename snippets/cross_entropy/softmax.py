@@ -1,8 +1,11 @@
 """Softmax: positive, sums to one, keeps the order, ignores a common shift."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 
-z = torch.tensor([2.0, -1.0, 0.0, 3.5])
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
+z = torch.tensor([2.0, -1.0, 0.0, 3.5], device=DEVICE)
 
 # --8<-- [start:probabilities]
 p = torch.softmax(z, dim=0)
