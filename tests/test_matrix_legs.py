@@ -34,9 +34,10 @@ def default_kernels() -> Probe:
 
 
 def site_copy(repo, tmp_path):
-    """The real snippets (their outputs and committed cells included) and mkdocs.yml, in a throwaway folder."""
+    """The real snippets (their outputs and committed cells included), their checks and mkdocs.yml, in a throwaway folder."""
     copy = tmp_path / "site"
     shutil.copytree(repo / "snippets", copy / "snippets")
+    shutil.copytree(repo / "tests" / "reference_checks", copy / "tests" / "reference_checks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(repo / "mkdocs.yml", copy / "mkdocs.yml")
     (copy / "docs").mkdir()
     return copy
