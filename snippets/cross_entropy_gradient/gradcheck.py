@@ -53,8 +53,9 @@ for form, (target, weight, eps) in FORMS.items():
                                    label_smoothing=eps)
 
         z = z0.clone().requires_grad_(True)
-        upstream = v if reduction == "none" else torch.tensor(1.0, dtype=torch.float64)
-        loss_fn(z).backward(upstream)
+        loss = loss_fn(z)
+        # 'none' returns one loss per sample: weight them by the upstream gradient v.
+        (loss * v if reduction == "none" else loss).sum().backward()
         error = (z.grad - closed_form(z0, target, weight, eps, reduction, v)).abs().max().item()
         ok = torch.autograd.gradcheck(loss_fn, (z0.clone().requires_grad_(True),))
         case_names.append(f"{form} / {reduction}")

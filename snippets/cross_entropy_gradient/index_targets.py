@@ -11,10 +11,10 @@ N, C = logits.shape
 
 
 def grad_of(reduction):
-    """d(loss)/d(logits) by autograd; 'none' is back-propagated with ones."""
+    """d(loss)/d(logits) by autograd; for 'none', of the sum of the per-sample losses."""
     x = logits.clone().requires_grad_(True)
     loss = F.cross_entropy(x, targets, reduction=reduction)
-    loss.backward(torch.ones_like(loss))
+    loss.sum().backward()  # a 0-d loss is its own sum
     return x.grad
 
 
@@ -30,7 +30,7 @@ print("autograd, reduction='mean':")
 print(grad_mean)
 # Bit for bit here because N = 2: dividing by a power of two is exact.
 print("'mean' is 'sum' divided by N:", torch.equal(grad_mean, grad_sum / N))
-print("'none' with ones upstream is 'sum':", torch.equal(grad_none, grad_sum))
+print("'none', summed, is 'sum':", torch.equal(grad_none, grad_sum))
 # --8<-- [end:reductions]
 
 VALUES = {

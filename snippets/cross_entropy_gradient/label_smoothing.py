@@ -15,7 +15,7 @@ def loss_and_grad(target, weight=None, label_smoothing=0.0, reduction="mean"):
     x = logits.clone().requires_grad_(True)
     loss = F.cross_entropy(x, target, weight=weight, reduction=reduction,
                            label_smoothing=label_smoothing)
-    loss.backward(torch.ones_like(loss))
+    loss.sum().backward()  # for 'none': the gradient of the sum of the per-sample losses
     return loss.detach(), x.grad
 
 

@@ -42,19 +42,24 @@ print("'sum' gradient is exactly N times the 'mean' one:", all(sum_is_n_times_me
 # --8<-- [end:batch_size]
 
 # --8<-- [start:adam]
-# Adam divides each step by a running RMS of the gradient, so a constant
-# factor N in the gradient cancels (except against its eps = 1e-8).
-def train(reduction, steps=5):
-    W = W0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([W], lr=1e-2)
-    for _ in range(steps):
-        opt.zero_grad()
-        F.cross_entropy(X_all @ W.T, y_all, reduction=reduction).backward()
-        opt.step()
-    return W.detach()
+# Adam's update, written out (default betas and eps): it divides the running
+# mean of the gradient by the root of the running mean of its square, so a
+# constant factor N in every gradient cancels, except against eps = 1e-8.
+def train_adam(reduction, steps=5, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8):
+    W = W0.clone()
+    m, v = torch.zeros_like(W), torch.zeros_like(W)
+    for step in range(1, steps + 1):
+        Wg = W.clone().requires_grad_(True)
+        F.cross_entropy(X_all @ Wg.T, y_all, reduction=reduction).backward()
+        g = Wg.grad
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** step), v / (1 - beta2 ** step)
+        W = W - lr * m_hat / (v_hat.sqrt() + eps)
+    return W
 
 
-W_mean, W_sum = train("mean"), train("sum")
+W_mean, W_sum = train_adam("mean"), train_adam("sum")
 print("5 Adam steps, 'mean' and 'sum' end at the same weights (rtol 1e-5):",
       torch.allclose(W_mean, W_sum, rtol=1e-5, atol=0))
 # --8<-- [end:adam]

@@ -346,8 +346,8 @@ CHECKS = {
                           dtype="float32", ulp=8),
         "mean_is_sum_over_n": Exact(True, why="the 'mean' kernel scales by 1/N = 1/2, a power "
                                     "of two, which is exact in float32"),
-        "none_is_sum": Exact(True, why="'none' back-propagated with ones runs the same kernels "
-                             "with the same per-row gradient -1 as 'sum'"),
+        "none_is_sum": Exact(True, why="summing the 'none' losses hands each row the upstream "
+                             "gradient 1, so the same kernels see the same -1 per row as 'sum'"),
         "max_abs_diff_sum_formula": Bounded(0.0, 2.0 ** -22, why="float32 rounding of two "
                                             "computations of q - Y, entries in (-1, 1)"),
     },
@@ -487,9 +487,18 @@ CHECKS = {
                                          "on the exp implementation, not reproducible here"),
         "max_ulp_same_formula": Bounded(1, 16, why="one ulp of exp(log q) near 1, amplified by "
                                         "the cancellation in q_y - 1"),
+        "max_ulp_same_formula_target": Bounded(1, 16, why="one ulp of q_y, amplified by the "
+                                               "cancellation in q_y - 1 (q_y up to 1)"),
+        "max_ulp_same_formula_other": Bounded(1, 1, why="two exp implementations, each within "
+                                              "1 ulp of exp, whose results differ by one ulp "
+                                              "where they round differently"),
         "n_differ_softmax": Bounded(1, 640, why="softmax divides by the sum; the gradient uses "
                                     "exp(log_softmax): different roundings of the same q"),
         "max_ulp_softmax": Bounded(1, 64, why="a few ulps of q, amplified by q_y - 1"),
+        "max_ulp_softmax_target": Bounded(0, 16, why="one ulp of q_y, amplified by q_y - 1"),
+        "max_ulp_softmax_other": Bounded(2, 64, why="exp(log q) carries log q's absolute "
+                                         "rounding error (half an ulp of |log q|, up to about "
+                                         "2^-21 for |log q| < 32) as a relative error of q"),
     },
     "bound.py": {
         "margins": Input(MARGINS, dtype="float32"),
