@@ -72,6 +72,19 @@ print("guarded, ordinary batch      :",
       f"{cross_entropy_or_zero(logits, labelled, weight=weight).item():.6f}")
 print("F.cross_entropy, same batch  :",
       f"{F.cross_entropy(logits, labelled, weight=weight).item():.6f}")
+
+
+# Not a guard: torch.where returns 0, but the backward pass of total / mass
+# still divides the zero gradient it receives by the mass, and 0 / 0 is NaN.
+def where_guard(logits, targets, weight):
+    total = F.cross_entropy(logits, targets, weight=weight, reduction="sum")
+    mass = weight[targets].sum()
+    return torch.where(mass > 0, total / mass, torch.zeros_like(total))
+
+
+wg_loss, wg_grad = loss_and_grad(where_guard, labelled, weight=zero_weight)
+print("torch.where, every weight 0  :", wg_loss.item(),
+      "| gradient all NaN:", bool(wg_grad.isnan().all()))
 # --8<-- [end:guard]
 
 VALUES = {
@@ -89,6 +102,8 @@ VALUES = {
     "guarded_all_ignored_grad_zero": bool((g_grad == 0).all()),
     "guarded_zero_weight": gz_loss.item(),
     "guarded_zero_weight_grad_zero": bool((gz_grad == 0).all()),
+    "where_guard_loss": wg_loss.item(),
+    "where_guard_grad_all_nan": bool(wg_grad.isnan().all()),
     "guarded_labelled": cross_entropy_or_zero(logits, labelled, weight=weight).item(),
     "labelled_mean": F.cross_entropy(logits, labelled, weight=weight).item(),
 }

@@ -43,6 +43,8 @@ loss_mean = F.cross_entropy(z, masked)
 loss_mean.backward()
 kept = masked.sum(dim=1) > 0
 per_row = F.cross_entropy(logits, masked, reduction="none")
+# (The left-out row prints as -0.0000: its products are -0.0, their sum is
+# +0.0, and the loss is the negated sum.)
 print("'none'               :", per_row)
 print(f"'mean' (divides by N = {N}):", f"{loss_mean.item():.6f}")
 print(f"'sum' / {kept.sum().item()} kept rows   :", f"{(per_row.sum() / kept.sum()).item():.6f}")

@@ -40,6 +40,14 @@ print(f"'sum' / sum_i w[y_i] = 'sum' / {w_of_target.sum().item():g}:",
 print("'none'.mean()      :", f"{w_none.mean().item():.6f}", "(divides by N: not 'mean')")
 # --8<-- [end:weighted]
 
+# --8<-- [start:scale]
+# Only the ratios between weights matter to 'mean': ten times every weight
+# multiplies numerator and denominator alike. 'sum' grows tenfold.
+scaled = 10 * weight
+print("weight * 10, 'mean':", f"{F.cross_entropy(logits, targets, weight=scaled).item():.6f}")
+print("weight * 10, 'sum' :", f"{F.cross_entropy(logits, targets, weight=scaled, reduction='sum').item():.6f}")
+# --8<-- [end:scale]
+
 # --8<-- [start:one_sample]
 # A batch of one sample: the weight is in the numerator and the denominator.
 last = slice(N - 1, N)
@@ -67,6 +75,8 @@ VALUES = {
     "w_sum": w_sum.item(),
     "w_mean": w_mean.item(),
     "w_none_mean": w_none.mean().item(),
+    "scaled_mean": F.cross_entropy(logits, targets, weight=scaled).item(),
+    "scaled_sum": F.cross_entropy(logits, targets, weight=scaled, reduction="sum").item(),
     "alone": alone.item(),
     "alone_unweighted": alone_unweighted.item(),
 }

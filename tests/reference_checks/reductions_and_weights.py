@@ -269,6 +269,10 @@ CHECKS = {
         "w_sum": Near(lambda: mpmath.fsum(per_sample(Z, TARGETS, WEIGHT)), dtype="float32", ulp=REDUCED_ULP),
         "w_mean": Near(lambda: index_mean(Z, TARGETS, WEIGHT), dtype="float32", ulp=REDUCED_ULP),
         "w_none_mean": Near(lambda: mpmath.fsum(per_sample(Z, TARGETS, WEIGHT)) / 4, dtype="float32", ulp=REDUCED_ULP),
+        # Ten times every weight: 'mean' unchanged, 'sum' ten times larger (20, 10, 5 are exact).
+        "scaled_mean": Near(lambda: index_mean(Z, TARGETS, [10 * w for w in WEIGHT]), dtype="float32", ulp=REDUCED_ULP),
+        "scaled_sum": Near(lambda: mpmath.fsum(per_sample(Z, TARGETS, [10 * w for w in WEIGHT])),
+                           dtype="float32", ulp=REDUCED_ULP),
         # One sample: w l / w = l.
         "alone": Near(lambda: index_mean(Z_ALONE, TARGETS[-1:], WEIGHT), dtype="float32", ulp=REDUCED_ULP),
         "alone_unweighted": Near(lambda: index_mean(Z_ALONE, TARGETS[-1:]), dtype="float32", ulp=LOSS_ULP),
@@ -346,6 +350,11 @@ CHECKS = {
         "guarded_zero_weight": Near(lambda: mpmath.mpf(0), dtype="float32", ulp=0),
         "guarded_zero_weight_grad_zero": Exact(True, why=(
             "'sum' has no division; each kept target gets w[y] * (-1 / 1) with w[y] = 0")),
+        # torch.where picks the 0 branch for the value ...
+        "where_guard_loss": Near(lambda: mpmath.mpf(0), dtype="float32", ulp=0),
+        "where_guard_grad_all_nan": Exact(True, why=(
+            "... but the backward of total / mass divides the 0 it receives by the mass 0; the NaN "
+            "reaches each kept target through nll_loss_backward and every entry through log_softmax's")),
         "guarded_labelled": Near(lambda: index_mean(Z, TARGETS, WEIGHT), dtype="float32", ulp=REDUCED_ULP),
         "labelled_mean": Near(lambda: index_mean(Z, TARGETS, WEIGHT), dtype="float32", ulp=REDUCED_ULP),
     },
