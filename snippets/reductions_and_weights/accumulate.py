@@ -7,6 +7,7 @@ N_DATA, C, BATCH = 1000, 4, 64
 IGNORE = -100
 weight = torch.tensor([1.0, 2.0, 5.0, 10.0])  # rarer classes weigh more
 BOOST = [3.0, 2.0, 1.0, 0.5]  # how far the true class's logit is raised
+UNLABELLED_ONE_IN = 20  # about one sample in 20 has no label
 
 
 def pseudo_random(seed):
@@ -29,7 +30,7 @@ for _ in range(N_DATA):
     row[y] += BOOST[y]
     rows.append(row)
     labels.append(y)
-    targets.append(IGNORE if next(draw) % 20 == 0 else y)
+    targets.append(IGNORE if next(draw) % UNLABELLED_ONE_IN == 0 else y)
 logits, labels, targets = torch.tensor(rows), torch.tensor(labels), torch.tensor(targets)
 n_batches = -(-N_DATA // BATCH)
 print(f"{N_DATA} samples in {n_batches} batches of {BATCH}, the last of {N_DATA - (n_batches - 1) * BATCH}")
@@ -78,6 +79,7 @@ VALUES = {
     "last_batch": N_DATA - (n_batches - 1) * BATCH,
     "weight": weight.tolist(),
     "boost": BOOST,
+    "unlabelled_one_in": UNLABELLED_ONE_IN,
     "class_counts": torch.bincount(targets[targets != IGNORE], minlength=C).tolist(),
     "n_ignored": int((targets == IGNORE).sum()),
     "whole": [r[0] for r in results.values()],

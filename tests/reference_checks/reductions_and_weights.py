@@ -75,6 +75,7 @@ VOID = 255
 N_DATA, N_CLASSES, BATCH = 1000, 4, 64
 DATA_WEIGHT = [1.0, 2.0, 5.0, 10.0]
 BOOST = [3.0, 2.0, 1.0, 0.5]
+UNLABELLED_ONE_IN = 20
 SEED = 2024
 
 
@@ -195,7 +196,7 @@ def _data_set():
         row[y] += mpmath.mpf(BOOST[y])
         rows.append(row)
         labels.append(y)
-        targets.append(IGNORE if draw() % 20 == 0 else y)
+        targets.append(IGNORE if draw() % UNLABELLED_ONE_IN == 0 else y)
     return rows, labels, targets
 
 
@@ -366,6 +367,7 @@ CHECKS = {
         "last_batch": Exact(40, why="1000 - 15 * 64"),
         "weight": Input(DATA_WEIGHT, dtype="float32"),
         "boost": Input(BOOST, dtype="float32"),
+        "unlabelled_one_in": Input(UNLABELLED_ONE_IN, dtype="int64"),
         "class_counts": Exact(_class_counts(), why="counted on the data set regenerated here"),
         "n_ignored": Exact(sum(1 for y in DATA_TARGETS if y == IGNORE), why="counted on the data set regenerated here"),
         "whole": Near(_whole, dtype="float32", ulp=DATASET_ULP),
