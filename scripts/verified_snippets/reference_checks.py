@@ -392,8 +392,9 @@ def folders_with_checks(project: Project, checks_dir: Path | None) -> list[str]:
 
 
 def results_key(project: Project, checks_dir: Path, folder: str) -> str:
-    """What the findings depend on: every module of the checks package, and the folder's output records."""
-    digest = hashlib.sha256()
+    """What the findings depend on: how checks are judged (this module), every module of the
+    checks package, and the folder's output records."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(checks_dir.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in sorted((project.snippets_dir / folder / OUTPUTS_FOLDER).glob("*.json")):
