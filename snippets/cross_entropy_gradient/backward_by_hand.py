@@ -41,13 +41,14 @@ def ulps_apart(a, b):
 # --8<-- [start:by_hand]
 # A bigger batch, to see how often three ways of writing the same formula
 # round differently in float32.
+N_BIG, C_BIG = 64, 10
 gen = torch.Generator().manual_seed(0)
-big = 3 * torch.randn(64, 10, generator=gen)
-big_targets = torch.randint(10, (64,), generator=gen)
+big = 3 * torch.randn(N_BIG, C_BIG, generator=gen)
+big_targets = torch.randint(C_BIG, (N_BIG,), generator=gen)
 xb = big.clone().requires_grad_(True)
 F.cross_entropy(xb, big_targets, reduction="sum").backward()
 
-Y = F.one_hot(big_targets, 10).to(big.dtype)
+Y = F.one_hot(big_targets, C_BIG).to(big.dtype)
 lp = torch.log_softmax(big, dim=1)
 g_big = -Y  # nll_loss_backward for reduction='sum'
 same_formula = g_big - torch.exp(lp) * g_big.sum(dim=1, keepdim=True)
@@ -70,6 +71,8 @@ VALUES = {
     "nll_backward": g.tolist(),
     "kernel_grad": grad.tolist(),
     "kernels_equal_autograd": torch.equal(grad, autograd_grad),
+    "big_batch_size": N_BIG,
+    "big_classes": C_BIG,
     "n_entries": d_same.numel(),
     "n_differ_same_formula": int((d_same > 0).sum()),
     "max_ulp_same_formula": int(d_same.max()),

@@ -1,5 +1,7 @@
 """Every gradient formula of the article against autograd and gradcheck, in float64."""
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -76,6 +78,7 @@ VALUES = {
     "upstream": v.tolist(),
     "label_smoothing": EPS,
     "tolerance": TOL,
+    "tolerance_log10": round(math.log10(TOL)),
     "n_cases": len(max_errors),
     "max_error": max(max_errors),
     "all_within_tolerance": max(max_errors) < TOL,

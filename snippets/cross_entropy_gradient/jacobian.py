@@ -5,6 +5,7 @@ from torch.autograd.functional import jacobian
 
 # float64, so that what we compare is the formula, not float32 rounding.
 z = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+ROW_SUM_TOL = 1e-15  # how close to 0 a row sum of the float64 Jacobian must be
 
 # --8<-- [start:softmax]
 q = torch.softmax(z, dim=0)
@@ -14,7 +15,7 @@ print("autograd Jacobian of softmax:")
 print(J)
 print("diag(q) - q q^T matches  :", torch.allclose(J, J_formula, rtol=1e-14, atol=1e-15))
 print("symmetric                :", torch.allclose(J, J.T, rtol=1e-14, atol=1e-15))
-print("rows sum to 0 (to 1e-15)  :", bool((J.sum(dim=1).abs() < 1e-15).all()))
+print(f"rows sum to 0 (to {ROW_SUM_TOL:g})  :", bool((J.sum(dim=1).abs() < ROW_SUM_TOL).all()))
 # --8<-- [end:softmax]
 
 # --8<-- [start:log_softmax]
@@ -38,7 +39,8 @@ VALUES = {
     "jacobian": J.tolist(),
     "jacobian_matches_formula": torch.allclose(J, J_formula, rtol=1e-14, atol=1e-15),
     "jacobian_symmetric": torch.allclose(J, J.T, rtol=1e-14, atol=1e-15),
-    "jacobian_rows_sum_to_zero": bool((J.sum(dim=1).abs() < 1e-15).all()),
+    "row_sum_tolerance": ROW_SUM_TOL,
+    "jacobian_rows_sum_to_zero": bool((J.sum(dim=1).abs() < ROW_SUM_TOL).all()),
     "log_jacobian": J_log.tolist(),
     "log_jacobian_matches_formula": torch.allclose(J_log, J_log_formula, rtol=1e-14, atol=1e-15),
     "upstream": g.tolist(),

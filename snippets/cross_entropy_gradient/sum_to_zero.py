@@ -1,5 +1,7 @@
 """The gradient sums to zero on paper; in float32 it need not."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -20,6 +22,13 @@ print("log_softmax        :", log_probs32.tolist())
 print("gradient           :", [f"{v:.6e}" for v in grad32.tolist()])
 print("sum of the gradient:", f"{grad32.sum().item():.6e}")
 print("target entry is exactly 0:", grad32[0].item() == 0.0)
+# The float32 spacings next to 1 and the smallest normal float32, as powers of 2.
+f32 = torch.finfo(torch.float32)
+below_one32 = int(math.log2(f32.eps / 2))  # spacing of the floats just below 1
+above_one32 = int(math.log2(f32.eps))  # spacing of the floats just above 1
+tiny32 = int(math.log2(f32.tiny))  # the smallest normal float32
+print(f"float32 spacing below 1: 2^{below_one32}, above 1: 2^{above_one32};"
+      f" smallest normal: 2^{tiny32}")
 # --8<-- [end:float32]
 
 # --8<-- [start:float64]
@@ -27,6 +36,10 @@ grad64, log_probs64 = grad_and_log_probs(torch.float64)
 print("log_softmax        :", [f"{v:.6e}" for v in log_probs64.tolist()])
 print("gradient           :", [f"{v:.6e}" for v in grad64.tolist()])
 print("target entry is exactly 0:", grad64[0].item() == 0.0)
+f64 = torch.finfo(torch.float64)
+below_one64 = int(math.log2(f64.eps / 2))
+above_one64 = int(math.log2(f64.eps))
+print(f"float64 spacing below 1: 2^{below_one64}, above 1: 2^{above_one64}")
 # --8<-- [end:float64]
 
 # --8<-- [start:threshold]
@@ -46,6 +59,10 @@ first32 = first_gap_with_zero_target_gradient(torch.float32)
 first64 = first_gap_with_zero_target_gradient(torch.float64)
 print("float32: first integer gap with a zero target gradient:", first32)
 print("float64: first integer gap with a zero target gradient:", first64)
+# Each threshold sits where e^-d crosses the spacing of the floats below 1.
+for name, first, below in [("float32", first32, below_one32), ("float64", first64, below_one64)]:
+    print(f"{name}: e^-{first} < 2^{below} < e^-{first - 1}:",
+          math.exp(-first) < 2.0 ** below < math.exp(-(first - 1)))
 # --8<-- [end:threshold]
 
 VALUES = {
@@ -59,4 +76,13 @@ VALUES = {
     "grad64": grad64.tolist(),
     "first_zero_gap32": first32,
     "first_zero_gap64": first64,
+    "last_nonzero_gap32": first32 - 1,
+    "last_nonzero_gap64": first64 - 1,
+    "below_one32_log2": below_one32,
+    "above_one32_log2": above_one32,
+    "smallest_normal32_log2": tiny32,
+    "below_one64_log2": below_one64,
+    "above_one64_log2": above_one64,
+    "threshold_between32": math.exp(-first32) < 2.0 ** below_one32 < math.exp(-(first32 - 1)),
+    "threshold_between64": math.exp(-first64) < 2.0 ** below_one64 < math.exp(-(first64 - 1)),
 }

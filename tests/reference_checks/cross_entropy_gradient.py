@@ -291,6 +291,11 @@ def _log_softmax_jacobian():
     return [[(1 if j == k else 0) - qk for k, qk in enumerate(q)] for j in range(len(q))]
 
 
+def _spacing_between(d: int, log2_spacing: int) -> bool:
+    """Whether e^-d < 2^log2_spacing < e^-(d - 1), at 200 bits."""
+    return mpmath.exp(-d) < mpmath.mpf(2) ** log2_spacing < mpmath.exp(-(d - 1))
+
+
 def _saturation():
     logits = [[mpmath.mpf(0), f32(m), mpmath.mpf(0)] for m in MARGINS]
     return logits
@@ -325,6 +330,7 @@ CHECKS = {
         "jacobian_matches_formula": Exact(True, why="d q_j / d z_k = q_j ([j = k] - q_k), the "
                                           "derivative of e^{z_j} / sum_k e^{z_k}"),
         "jacobian_symmetric": Exact(True, why="q_j [j = k] - q_j q_k is symmetric in j and k"),
+        "row_sum_tolerance": Input(1e-15, dtype="float64"),
         "jacobian_rows_sum_to_zero": Exact(True, why="sum_k q_j([j = k] - q_k) = q_j - q_j "
                                            "sum_k q_k = 0; float64 rounding stays below 1e-15"),
         # [j = k] - q_k: the diagonal 1 - q_k loses up to two bits to cancellation: 8 ulp.
@@ -429,6 +435,7 @@ CHECKS = {
         "upstream": Input(GC_V.tolist(), dtype="float64"),
         "label_smoothing": Exact(LABEL_SMOOTHING, why="the epsilon stated in the text"),
         "tolerance": Exact(1e-15, why="the snippet's stated tolerance"),
+        "tolerance_log10": Exact(-15, why="the tolerance 1e-15 that the text states, as a power of ten"),
         "n_cases": Exact(18, why="6 target forms x 3 reductions"),
         "max_error": Bounded(0.0, 1e-15, why="float64 rounding of two evaluations of the same "
                              "formula, entries below 2 in magnitude"),
@@ -469,6 +476,26 @@ CHECKS = {
         "first_zero_gap64": Exact(first_zero_gap(np.float64),
                                   why="e^-36 > 2^-53 > e^-37: from d = 37 on, 1 + e^-d rounds to 1 "
                                       "in float64 (computed here by the rounding model)"),
+        "last_nonzero_gap32": Exact(first_zero_gap(np.float32) - 1,
+                                    why="the gap just before the first zero: e^-16 > 2^-24, so "
+                                        "1 + e^-16 does not round to 1 in float32"),
+        "last_nonzero_gap64": Exact(first_zero_gap(np.float64) - 1,
+                                    why="the gap just before the first zero: e^-36 > 2^-53, so "
+                                        "1 + e^-36 does not round to 1 in float64"),
+        # The float-format constants the text quotes, as powers of two (IEEE 754).
+        "below_one32_log2": Exact(-24, why="IEEE 754 binary32: p = 24, so the floats in "
+                                  "[1/2, 1) are 2^-24 apart (eps / 2)"),
+        "above_one32_log2": Exact(-23, why="IEEE 754 binary32: p = 24, so the floats in "
+                                  "[1, 2) are 2^(1 - 24) apart (eps)"),
+        "smallest_normal32_log2": Exact(-126, why="IEEE 754 binary32: emin = -126"),
+        "below_one64_log2": Exact(-53, why="IEEE 754 binary64: p = 53, so the floats in "
+                                  "[1/2, 1) are 2^-53 apart (eps / 2)"),
+        "above_one64_log2": Exact(-52, why="IEEE 754 binary64: p = 53, so the floats in "
+                                  "[1, 2) are 2^(1 - 53) apart (eps)"),
+        "threshold_between32": Exact(_spacing_between(first_zero_gap(np.float32), -24),
+                                     why="e^-17 < 2^-24 < e^-16, by 200-bit mpmath"),
+        "threshold_between64": Exact(_spacing_between(first_zero_gap(np.float64), -53),
+                                     why="e^-37 < 2^-53 < e^-36, by 200-bit mpmath"),
     },
     "backward_by_hand.py": {
         "logits": Input(BATCH_LOGITS, dtype="float32"),
@@ -481,6 +508,8 @@ CHECKS = {
                             dtype="float32", ulp=8),
         "kernels_equal_autograd": Exact(True, why="derivatives.yaml: autograd calls exactly "
                                         "nll_loss_backward and _log_softmax_backward_data"),
+        "big_batch_size": Exact(64, why="the batch size the text states"),
+        "big_classes": Exact(10, why="the number of classes the text states"),
         "n_entries": Exact(640, why="a 64 x 10 batch"),
         "n_differ_same_formula": Bounded(1, 640, why="entries where torch.exp and the kernel's "
                                          "vectorised exp round differently; which ones depends "
