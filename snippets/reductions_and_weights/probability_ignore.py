@@ -1,5 +1,7 @@
 """ignore_index with probability targets: refused when it could match a class, inert otherwise."""
 
+import inspect
+
 import torch
 import torch.nn.functional as F
 
@@ -10,6 +12,8 @@ logits = torch.tensor([[1.0, 2.0, 0.5],
 targets = torch.tensor([1, 2, 0, 0])
 N, C = logits.shape
 one_hot = F.one_hot(targets, C).float()
+# The default ignore_index, read from the signature rather than typed.
+DEFAULT_IGNORE = inspect.signature(F.cross_entropy).parameters["ignore_index"].default
 
 
 def error_of(call):
@@ -28,7 +32,7 @@ for ignore_index in (0, 2):
 # A negative one is accepted, and does nothing: no row of a float target equals it.
 default = F.cross_entropy(logits, one_hot)
 minus_one = F.cross_entropy(logits, one_hot, ignore_index=-1)
-print("ignore_index=-100 (default):", f"{default.item():.6f}")
+print(f"ignore_index={DEFAULT_IGNORE} (default):", f"{default.item():.6f}")
 print("ignore_index=-1            :", f"{minus_one.item():.6f}")
 # --8<-- [end:refused]
 
@@ -51,13 +55,14 @@ print(f"'sum' / {kept.sum().item()} kept rows   :", f"{(per_row.sum() / kept.sum
 print(f"gradient row {skip} is all zero:", bool((z.grad[skip] == 0).all()))
 # The index-target loss with ignore_index agrees with the second number.
 index_targets = targets.clone()
-index_targets[skip] = -100
-print("index targets, ignore_index=-100:", f"{F.cross_entropy(logits, index_targets).item():.6f}")
+index_targets[skip] = DEFAULT_IGNORE
+print(f"index targets, ignore_index={DEFAULT_IGNORE}:", f"{F.cross_entropy(logits, index_targets).item():.6f}")
 # --8<-- [end:zero_row]
 
 VALUES = {
     "logits": logits.tolist(),
     "targets": targets.tolist(),
+    "default_ignore_index": DEFAULT_IGNORE,
     "refused_0": error_of(lambda: F.cross_entropy(logits, one_hot, ignore_index=0)),
     "default_loss": default.item(),
     "minus_one_loss": minus_one.item(),

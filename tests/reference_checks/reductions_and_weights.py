@@ -315,6 +315,7 @@ CHECKS = {
     "probability_ignore.py": {
         "logits": Input(LOGITS, dtype="float32"),
         "targets": Input(TARGETS, dtype="int64"),
+        "default_ignore_index": Exact(IGNORE, why="nn.functional.cross_entropy's signature at v2.13.0: ignore_index: int = -100"),
         "refused_0": Exact("ignore_index is not supported for floating point target", why=(
             "cross_entropy_loss_symint (LossNLL.cpp) checks ignore_index < 0 when the target has the input's shape")),
         "default_loss": Near(lambda: prob_mean(Z, ONE_HOT), dtype="float32", ulp=REDUCED_ULP),
