@@ -25,8 +25,8 @@ SMALL_INTEGER = 10
 
 # A number as prose writes it: 1000, 1,013,000, 0.4076. Not part of a word or
 # a version (float32, x86_64, v2.13.0, LossNLL.cpp:42 is in code anyway), not
-# an exponent's mantissa (1e-6).
-_NUMBER = re.compile(r"(?<![\w.,])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
+# an exponent's mantissa (1e-6), not a reference (issue #40560).
+_NUMBER = re.compile(r"(?<![\w.,#])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
 _SKIPPED = [
     re.compile(r"`[^`]*`"),  # inline code
     re.compile(r"\{\{.*?\}\}"),  # value bindings and ledger placeholders

@@ -8,13 +8,14 @@ import numpy as np
 import scipy.special
 import torch
 
-decimal.getcontext().prec = 40
+DIGITS = 40  # decimal digits of the exact reference
+decimal.getcontext().prec = DIGITS
 N_ROWS, N_CLASSES, SEED, SCALE = 40, 100, 0, 3.0
 NAMES = {torch.float32: "float32", torch.float64: "float64"}
 
 
 def exact_lse(row):
-    """log sum exp over the exact binary values of the row, as a fraction (40 digits)."""
+    """log sum exp over the exact binary values of the row, as a fraction (DIGITS digits)."""
     return Fraction(sum(decimal.Decimal(x).exp() for x in row).ln())
 
 
@@ -82,6 +83,7 @@ for dtype in (torch.float32, torch.float64):
 
 VALUES = {
     "n_rows": N_ROWS,
+    "decimal_digits": DIGITS,
     "n_classes": N_CLASSES,
     "seed": SEED,
     "scale": SCALE,

@@ -32,6 +32,8 @@ for z in (high, low):
     shifted[m.item()] = logsumexp_shifted(z)
     print(f"z = {z.tolist()}:  exp(z - m) = {[round(x, 6) for x in torch.exp(z - m).tolist()]},  "
           f"m + log(sum) = {shifted[m.item()].item():.4f},  torch.logsumexp = {torch.logsumexp(z, dim=0).item():.4f}")
+same_bits = all(torch.equal(torch.logsumexp(z, dim=0), logsumexp_shifted(z)) for z in (high, low))
+print("torch.logsumexp and the max-shift, same bits on both inputs:", same_bits)
 # --8<-- [end:shifted]
 
 # --8<-- [start:bounds]
@@ -50,7 +52,7 @@ VALUES = {
     "naive_low_is_neg_inf": bool(torch.isneginf(logsumexp_naive(low))),
     "shifted_high": shifted[high.max().item()].item(),
     "shifted_low": shifted[low.max().item()].item(),
-    "torch_equals_shifted": all(torch.equal(torch.logsumexp(z, dim=0), logsumexp_shifted(z)) for z in (high, low)),
+    "torch_equals_shifted": same_bits,
     "excess_high": (torch.logsumexp(high, dim=0) - high.max()).item(),
     "log_c": math.log(high.numel()),
 }

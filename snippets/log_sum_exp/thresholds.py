@@ -100,3 +100,14 @@ VALUES = {
     for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64"))
     for key in table[dtype]
 }
+# The format constants the article quotes, from torch.finfo: the significant bits
+# of each dtype (the implicit leading one included), and one ulp of a float32 of
+# the size of the log-probabilities near the thresholds (|log q_0| near 90), as a
+# power of two; an error in q_0 shows in log q_0 once it exceeds that ulp, that
+# is once q_0 has fewer significant bits than minus that power.
+for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
+    VALUES[f"significant_bits_{suffix}"] = 1 - int(math.log2(torch.finfo(dtype).eps))
+LOG_Q0_NEAR = 90.0
+VALUES["log_q0_near"] = LOG_Q0_NEAR
+VALUES["ulp_near_log2_f32"] = math.frexp(LOG_Q0_NEAR)[1] - VALUES["significant_bits_f32"]
+VALUES["visible_bits_f32"] = -VALUES["ulp_near_log2_f32"]

@@ -192,6 +192,11 @@ def threshold_checks():
                 lambda d=dtype, k=key: first_float(events(d)[k], d), dtype=DTYPE_NAME[dtype], ulp=0)
         checks[f"gap_lse0_{suffix}"] = Near(
             lambda d=dtype: first_float(events(d)["lse0"], d), dtype=DTYPE_NAME[dtype], ulp=0)
+    checks["significant_bits_f32"] = Exact(24, why="IEEE 754 binary32: p = 24 (23 stored bits and the implicit one)")
+    checks["significant_bits_f64"] = Exact(53, why="IEEE 754 binary64: p = 53 (52 stored bits and the implicit one)")
+    checks["log_q0_near"] = Input(90.0, dtype="float64")
+    checks["ulp_near_log2_f32"] = Exact(-17, why="binary32 numbers in [64, 128) = [2**6, 2**7) are 2**(6 - 23) apart")
+    checks["visible_bits_f32"] = Exact(17, why="a relative error of 2**-17 in q_0 is one ulp of log q_0 near -90")
     return checks
 
 
@@ -382,6 +387,7 @@ def maxshift_checks():
 def implementations_checks():
     checks = {
         "n_rows": Exact(40, why="input stated in the article"),
+        "decimal_digits": Exact(40, why="the precision of the decimal reference, stated in the article"),
         "n_classes": Exact(100, why="input stated in the article"),
         "seed": Exact(0, why="input stated in the article"),
         "scale": Input(3.0, dtype="float64"),
