@@ -58,12 +58,13 @@ class ChildReport:
     imported: list[str]  # modules the snippet imported beyond what the worker had
     device: str
     torch: str | None
+    figures: list[dict[str, Any]] = field(default_factory=list)  # figure_capture.CapturedFigure.to_json(), in order
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChildReport:
         error = RunError.from_dict(data["error"]) if data.get("error") else None
         pieces = [(start, end) for start, end in data["pieces"]]
-        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"))
+        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"), data.get("figures", []))
 
 
 @dataclass
@@ -80,6 +81,7 @@ class JobResult:
     device: str = "CPU"
     torch: str | None = None
     seconds: float = 0.0
+    figures: list[dict[str, Any]] = field(default_factory=list)  # SVG and alt texts of each figure left open
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobResult:

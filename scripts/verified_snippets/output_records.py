@@ -36,6 +36,8 @@ class OutputRecord:
     # Source regions in order (section bodies and the code between them) with what each printed;
     # notebook cells are made from these, so the notebook shows what the page shows.
     chunks: list[dict[str, Any]] = field(default_factory=list)
+    # Figures the run drew (figure_files.FigureEntry as JSON): each one's SVG is a file beside the record.
+    figures: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -51,6 +53,8 @@ class OutputRecord:
             "chunks": self.chunks,
             "stdout": self.stdout,
         }
+        if self.figures:  # absent when there are none, so records of snippets without figures keep their bytes
+            body["figures"] = self.figures
         body["record_sha256"] = content_hash(body)
         return body
 
@@ -67,6 +71,7 @@ class OutputRecord:
             generated=data["generated"],
             seconds=data["seconds"],
             chunks=data["chunks"],
+            figures=data.get("figures", []),
         )
 
 

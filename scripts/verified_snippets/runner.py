@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from . import environment, freshness
+from . import environment, figure_files, freshness
 from .atomic_files import remove_leftover_temp_files
 from .layout import Project, Snippet
 from .messages import Job, JobResult, RunError
@@ -239,9 +239,9 @@ class SnippetRunner:
                     self._say(f"FAILED {outcome.error}\n    (previous output kept)")
                     return outcome, None
             for number, other in enumerate(results[1:], start=2):
-                if other.stdout != first.stdout or other.values != first.values:
+                if other.stdout != first.stdout or other.values != first.values or other.figures != first.figures:
                     line, a, b = first_difference(first.stdout, other.stdout)
-                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs"
+                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs" if first.values != other.values else "a figure's SVG differs between runs"
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
                     return Outcome(snippet, OutcomeStatus.FAILED, reason, error), None
@@ -274,6 +274,7 @@ class SnippetRunner:
                 digest = sha256_file(Path(path))
                 if digest is not None:
                     dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
+        figures = figure_files.write_figures(item.snippet, result.figures)  # before the record that names them
         chunks = item.plan.chunks(item.text, result.statement_stdout)
         sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
         record = OutputRecord(
@@ -293,5 +294,7 @@ class SnippetRunner:
             },
             generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=result.seconds,
+            figures=figures,
         )
         write_record(item.snippet.output_path, record)
+        figure_files.remove_other_figures(item.snippet, figures)

@@ -184,6 +184,7 @@ def run_job(job: Job, protocol_fds: list[int], worker_folder: str) -> JobResult:
             device=report.device,
             torch=report.torch,
             seconds=report.seconds,
+            figures=report.figures,
         )
     return JobResult.failed(job.id, error, wall, stderr)
 
