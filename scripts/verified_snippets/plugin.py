@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import figure_markup
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .settings import PLUGIN_NAME, Site
@@ -42,6 +43,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
         project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
+        if figure_markup.STYLESHEET not in [str(css) for css in config.extra_css]:
+            config.extra_css.append(figure_markup.STYLESHEET)  # the figures' colours in both palettes
         if self.site is None or self.site.site != Site(project, settings):
             if self.site is not None:
                 self.site.close()
@@ -55,16 +58,20 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        rendered, problems = self._site().render_page(markdown)
+        rendered, problems = self._site().render_page(markdown, _page_language(page, config))
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
             log.warning(f"{source}:{problem.line + offset}: {problem.message}")
         return rendered
 
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return self._site().fill_figures(html)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         for path in self._site().never_shown():
             log.warning(f"{path} is not shown on any page; embed it in an article or remove it")
+        write_figure_stylesheet(Path(config.site_dir))
 
     def on_shutdown(self) -> None:
         if self.site is not None:
@@ -90,6 +97,17 @@ def _check_snippets_extension(config: MkDocsConfig, snippets_dir: Path) -> None:
             f"{yml}: plugin '{PLUGIN_NAME}' option 'snippets_dir' is {snippets_dir}, but pymdownx.snippets' "
             f"base_path is {shown}; the two must name the same folder: give pymdownx.snippets {setting}"
         )
+
+
+def _page_language(page: Page, config: MkDocsConfig) -> str | None:
+    """The language of the page's text: the i18n plugin's locale of its file, else the theme's."""
+    return getattr(page.file, "locale", None) or config.theme.get("language")
+
+
+def write_figure_stylesheet(site_dir: Path) -> None:
+    target = site_dir / figure_markup.STYLESHEET
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(figure_markup.STYLESHEET_SOURCE.read_bytes())
 
 
 def _nested_language_build(config: MkDocsConfig) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import environment, freshness
+from .figure_markup import FigureMarkup, PlacedFigures, record_warnings
 from .output_records import CorruptRecord, read_record
 from .page_markup import PageRenderer, Problem, SnippetState
 from .settings import Site
@@ -34,6 +35,7 @@ class SiteState:
         self.runner: SnippetRunner | None = None
         self.failures: dict[str, str] = {}
         self.states: dict[str, SnippetState] = {}
+        self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
@@ -63,6 +65,7 @@ class SiteState:
                 report.warnings.append(failure)
             elif state.reason:
                 report.warnings.append(f"{state.snippet.display_path}: output is stale ({state.reason}); run `{regenerate}`")
+            report.warnings += record_warnings(state.snippet.display_path, state.record)
         for orphan in self.project.orphaned_outputs():
             report.warnings.append(f"{self.project.display(orphan)}: output of a snippet that no longer exists; run `{regenerate}`")
         self.renderer = self._new_renderer()
@@ -70,7 +73,8 @@ class SiteState:
 
     def _new_renderer(self) -> PageRenderer:
         folder = self.project.display(self.project.snippets_dir)
-        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder)
+        figures = FigureMarkup(self.project.snippets_dir, folder, self.placed_figures)
+        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder, figures)
 
     def _rerun(self, snippets: list) -> None:
         from .runner import OutcomeStatus, SnippetRunner
@@ -95,8 +99,12 @@ class SiteState:
         except (FileNotFoundError, CorruptRecord):
             return SnippetState(None)
 
-    def render_page(self, markdown: str) -> tuple[str, list[Problem]]:
-        return self.renderer.render(markdown)
+    def render_page(self, markdown: str, language: str | None = None) -> tuple[str, list[Problem]]:
+        return self.renderer.render(markdown, language)
+
+    def fill_figures(self, html: str) -> str:
+        """A rendered page's HTML with its figures in place of their placeholders."""
+        return self.placed_figures.fill(html)
 
     def never_shown(self) -> list[str]:
         shown = self.renderer.embedded
