@@ -39,24 +39,28 @@ FIGURES_KEYS = {"alt", "text"}
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
+#: Agg, whose show() leaves figures open for the end of the region (figure_backend).
+BACKEND = "module://verified_snippets.figure_backend"
+
+
 def prepare_matplotlib() -> None:
-    """Before a snippet runs: the Agg backend (no display) and matplotlib's own defaults.
+    """Before a snippet runs: the engine's backend (Agg: no display) and matplotlib's own defaults.
 
     A reader's matplotlibrc must not change the committed figure. MATPLOTLIBRC
     naming an empty file (the null device) makes matplotlib read no other rc
     file when the snippet imports it; a worker that preloaded matplotlib has
     read one already, so its settings are reset here.
     """
-    os.environ["MPLBACKEND"] = "agg"
+    os.environ["MPLBACKEND"] = BACKEND
     os.environ["MATPLOTLIBRC"] = os.devnull
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:
         matplotlib.rcdefaults()
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:
-            pyplot.switch_backend("agg")
+            pyplot.switch_backend(BACKEND)
         else:
-            matplotlib.use("agg")
+            matplotlib.use(BACKEND)
 
 
 def svg_of(figure: Any) -> str:
