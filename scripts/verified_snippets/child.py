@@ -289,10 +289,11 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
         captured, error = figures.finish(namespace, _assignment_line(tree, "FIGURES"))
 
     imported = []
+    engine = os.path.dirname(os.path.abspath(__file__))  # its own modules (the figure backend) are not the snippet's inputs
     for name in _modules_added_since(modules_before):
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)
-        if path and _is_inside(os.path.abspath(path), repo_root):
+        if path and _is_inside(os.path.abspath(path), repo_root) and not _is_inside(os.path.abspath(path), engine):
             reads.add(os.path.abspath(path))
         elif not name.startswith("_"):
             imported.append(name)
