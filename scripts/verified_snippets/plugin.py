@@ -4,7 +4,9 @@ A thin layer over `site_state.SiteState`, which holds the logic. `mkdocs build`
 never runs PyTorch: a stale or missing output is a warning (so `--strict`
 fails). `mkdocs serve` re-runs a changed snippet before rebuilding. Every
 problem is logged on the `mkdocs.plugins.verified_snippets` logger, naming the
-file and line.
+file and line. Figures are placeholders in the Markdown, replaced by their
+inline SVG in `on_page_content` (before the search plugin reads the page); the
+plugin adds its figure stylesheet to `extra_css` and writes it into the site.
 """
 from __future__ import annotations
 
