@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,21 +175,22 @@ def _check_entry(name: str, entry: object) -> str | None:
     where = f"FIGURES[{name!r}]"
     if not isinstance(entry, dict) or not set(entry) <= FIGURES_KEYS:
         return f"{where} must be a dict with 'alt' ({{language: text}}) and optionally 'text' ({{language: {{drawn text: translation}}}})"
-    alt = entry.get("alt", {})
-    if not isinstance(alt, dict):
-        return f"{where}['alt'] must map a language code to the figure's alt text, e.g. {{'en': '...'}}"
-    for language, text in alt.items():
+    return _check_by_language(
+        f"{where}['alt']", entry.get("alt", {}), lambda text: isinstance(text, str) and bool(text.strip()),
+        "must be a non-empty string: what the figure shows",
+    ) or _check_by_language(
+        f"{where}['text']", entry.get("text", {}), lambda table: isinstance(table, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()),
+        "must map each drawn text (a string) to its translation (a string)",
+    )
+
+
+def _check_by_language(where: str, mapping: object, valid: Callable[[object], bool], requirement: str) -> str | None:
+    if not isinstance(mapping, dict):
+        return f"{where} must map a language code such as 'en' or 'zh' to its value"
+    for language, value in mapping.items():
         if not isinstance(language, str) or not LANGUAGE.fullmatch(language):
-            return f"{where}['alt'] has {language!r}, which is not a language code such as 'en' or 'zh'"
-        if not isinstance(text, str) or not text.strip():
-            return f"{where}['alt'][{language!r}] must be a non-empty string"
-    tables = entry.get("text", {})
-    if not isinstance(tables, dict):
-        return f"{where}['text'] must map a language code to a table {{drawn text: translation}}"
-    for language, table in tables.items():
-        if not isinstance(language, str) or not LANGUAGE.fullmatch(language):
-            return f"{where}['text'] has {language!r}, which is not a language code such as 'zh'"
-        if not isinstance(table, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
-            return f"{where}['text'][{language!r}] must map each drawn text (a string) to its translation (a string)"
+            return f"{where} has {language!r}, which is not a language code such as 'en' or 'zh'"
+        if not valid(value):
+            return f"{where}[{language!r}] {requirement}"
     return None
 
