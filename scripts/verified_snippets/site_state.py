@@ -68,6 +68,7 @@ class SiteState:
             report.warnings += record_warnings(state.snippet.display_path, state.record)
         for orphan in self.project.orphaned_outputs():
             report.warnings.append(f"{self.project.display(orphan)}: output of a snippet that no longer exists; run `{regenerate}`")
+        self.placed_figures.html_by_token.clear()  # a long `mkdocs serve` keeps only this build's figures
         self.renderer = self._new_renderer()
         return report
 
