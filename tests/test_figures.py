@@ -388,6 +388,10 @@ def test_the_real_site_shows_each_figure_in_both_languages(real_site):
             for drawn, translated in figure["text"].get(language, {}).items():
                 assert translated in texts and (drawn == translated or drawn not in texts)
     assert (real_site / "assets" / "verified-snippets" / "figures.css").read_text().startswith("/* verified-snippets")
+    for language in ("", "zh/"):  # the notebook pages show the same figures inline, named, in the page's palette
+        notebook = (real_site / f"{language}notebooks" / "cross-entropy" / "index.html").read_text()
+        assert notebook.count('<div class="snippet-figure"><svg role="img" aria-label="') == len(figures)
+        assert "No description has been provided" not in notebook
 
 
 # ---------------------------------------------------------------------------- what the site shows

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 import shutil
@@ -97,9 +98,13 @@ def test_figure_cells_store_the_committed_svg(article):
         name, _, part = cell.metadata["snippet"].partition(":")
         record = json.loads(PROJECT.snippet(name).output_path.read_text())
         first_line = int(part) if part.isdigit() else next(c["first_line"] for c in record["chunks"] if c["section"] == part)
-        files = [f["file"] for f in record.get("figures", []) if f["region_first_line"] == first_line]
-        committed = [(PROJECT.snippet(name).output_path.parent / file).read_text() for file in files]
-        assert figures_of(cell) == committed, f"{cell.metadata['snippet']}: the cell's figures are not the committed SVG files"
+        figures = [f for f in record.get("figures", []) if f["region_first_line"] == first_line]
+        committed = [(PROJECT.snippet(name).output_path.parent / f["file"]).read_text() for f in figures]
+        # The committed SVG, named by its alt text in the language it is drawn in (here English).
+        labelled = [svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(f["alt"]["en"])}" ', 1) for svg, f in zip(committed, figures)]
+        assert figures_of(cell) == labelled, f"{cell.metadata['snippet']}: the cell's figures are not the committed SVG files"
+        texts = [o.data["text/plain"] for o in cell.outputs if o.output_type == "display_data"]
+        assert texts == [f["alt"]["en"] for f in figures]
         stored += len(committed)
     # The set-up cell (SVG, text as text) comes first, exactly when there is a figure to draw.
     assert len(setup) == (1 if stored else 0)

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import figure_files
+from . import figure_files, figure_svg
 from .atomic_files import write_text_atomically
 from .figure_files import FigureEntry
 from .layout import Project
@@ -179,10 +179,17 @@ def _figure_setup_cell(count: int) -> dict:
 
 
 def _figure_output(svg: str, entry: FigureEntry) -> dict:
-    """A figure as Jupyter's inline backend shows it: the SVG, and a text fallback (its alt text)."""
+    """A figure as Jupyter's inline backend shows it: the SVG, and a text fallback.
+
+    Both carry the alt text in the language the figure is drawn in: as the SVG's
+    accessible name (nbconvert gives an SVG output no alt text of its own) and
+    as the text a reader of the plain notebook sees.
+    """
     drawn = [language for language in entry.alt if language not in entry.text]
-    text = entry.alt[drawn[0]] if drawn else f"<Figure {entry.name!r}>"
-    return {"data": {"image/svg+xml": _lines(svg), "text/plain": [text]}, "metadata": {}, "output_type": "display_data"}
+    if not drawn:
+        return {"data": {"image/svg+xml": _lines(svg), "text/plain": [f"<Figure {entry.name!r}>"]}, "metadata": {}, "output_type": "display_data"}
+    alt = entry.alt[drawn[0]]
+    return {"data": {"image/svg+xml": _lines(figure_svg.with_label(svg, alt)), "text/plain": [alt]}, "metadata": {}, "output_type": "display_data"}
 
 
 def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int, figures: list[dict] | None = None) -> dict:
