@@ -1,6 +1,8 @@
 """Clean-ups of a rendered notebook page, and the article's notebook links."""
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import posixpath
 import re
@@ -23,6 +25,35 @@ def strip_remote_scripts(page_html: str) -> tuple[str, int]:
         page_html, n = pattern.subn("", page_html)
         count += n
     return page_html, count
+
+
+_SVG_IMAGE = re.compile(r'(<div class="jp-RenderedSVG[^"]*"[^>]*>)\s*<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>', re.S)
+_ACTIVE_SVG = re.compile(r"<script|<foreignObject|\son\w+\s*=|javascript:", re.I)
+
+
+def inline_svg_figures(page_html: str) -> tuple[str, int]:
+    """Figures that nbconvert put in as `<img src="data:image/svg+xml;base64,...">`, inlined; returns (html, how many).
+
+    Inline, a figure of the verified-snippets engine follows the page's palette and
+    fonts (its colours are CSS variables and currentColor, which an image cannot
+    see) and keeps the accessible name the notebook gives it (role="img",
+    aria-label); as an image it would be labelled "No description has been
+    provided". An SVG with anything active in it (scripts, event handlers) stays an image.
+    """
+    count = 0
+
+    def inline(match: re.Match[str]) -> str:
+        nonlocal count
+        try:
+            svg = base64.b64decode(match.group(2)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return match.group(0)
+        if not svg.lstrip().startswith("<svg") or _ACTIVE_SVG.search(svg):
+            return match.group(0)
+        count += 1
+        return f'{match.group(1)}<div class="snippet-figure">{svg}</div>'
+
+    return _SVG_IMAGE.sub(inline, page_html), count
 
 
 LABELS = {

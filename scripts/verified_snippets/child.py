@@ -24,6 +24,7 @@ import sys
 import time
 import traceback
 
+from .figure_capture import FigureCapture, prepare_matplotlib
 from .layout import IGNORED_FOLDERS
 from .messages import ChildReport, ErrorKind, Job, RunError, to_line
 from .parent_death import die_with_parent
@@ -128,11 +129,12 @@ def _jsonable_values(values: object) -> tuple[dict, str | None]:
     return json.loads(json.dumps(values)), None
 
 
-def _values_line(tree: ast.Module) -> int | None:
+def _assignment_line(tree: ast.Module, name: str) -> int | None:
+    """The line of the module-level `name = ...` (VALUES, FIGURES), for errors about it."""
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "VALUES" for t in targets):
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 return node.lineno
     return None
 
@@ -258,6 +260,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     line_fd = os.open(files["line"], os.O_WRONLY | os.O_CREAT, 0o600)
 
     _reseed_like_a_fresh_interpreter()
+    prepare_matplotlib()
     reads: set[str] = set()
     # Only a count: building a set of every module name would touch thousands of
     # objects shared with the worker and force copy-on-write of their pages.
@@ -271,6 +274,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
     pieces: list[tuple[int, int]] = []  # (start, end) offset in stdout of each statement's output
     error: RunError | None = None
+    figures = FigureCapture(job.id, source, display_path, job.output_limit_bytes)
     started = time.perf_counter()
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -291,19 +295,26 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
             break
         sys.stdout.flush()
         pieces.append((start, os.lseek(1, 0, os.SEEK_CUR)))
+        error = figures.after_statement(first)  # at the end of a region, its open figures as SVG
+        if error is not None:
+            break
     seconds = time.perf_counter() - started
 
     values: dict = {}
     if error is None and "VALUES" in namespace:
         values, problem = _jsonable_values(namespace["VALUES"])
         if problem:
-            error = RunError(ErrorKind.BAD_VALUES, _values_line(tree), problem)
+            error = RunError(ErrorKind.BAD_VALUES, _assignment_line(tree, "VALUES"), problem)
+    captured: list[dict] = []
+    if error is None:
+        captured, error = figures.finish(namespace, _assignment_line(tree, "FIGURES"))
 
     imported = []
+    engine = os.path.dirname(os.path.abspath(__file__))  # its own modules (the figure backend) are not the snippet's inputs
     for name in _modules_added_since(modules_before):
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)
-        if path and _is_inside(os.path.abspath(path), repo_root):
+        if path and _is_inside(os.path.abspath(path), repo_root) and not _is_inside(os.path.abspath(path), engine):
             reads.add(os.path.abspath(path))
         elif not name.startswith("_"):
             imported.append(name)
@@ -327,6 +338,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
         device=device,
         torch=getattr(torch, "__version__", None) if torch is not None else None,
         cpu_capability=_cpu_capability(torch),
+        figures=captured,
     )
     text = to_line(report)
     # The engine's own result file is not the snippet's output: lift the cap for it.

@@ -60,12 +60,13 @@ class ChildReport:
     device: str
     torch: str | None
     cpu_capability: str | None = None  # the ATen kernels' instruction set ("AVX512", "DEFAULT"), where torch was imported
+    figures: list[dict[str, Any]] = field(default_factory=list)  # figure_capture.CapturedFigure.to_json(), in order
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChildReport:
         error = RunError.from_dict(data["error"]) if data.get("error") else None
         pieces = [(start, end) for start, end in data["pieces"]]
-        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"), data.get("cpu_capability"))
+        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"), data.get("cpu_capability"), data.get("figures", []))
 
 
 @dataclass
@@ -83,6 +84,7 @@ class JobResult:
     torch: str | None = None
     seconds: float = 0.0
     cpu_capability: str | None = None
+    figures: list[dict[str, Any]] = field(default_factory=list)  # SVG and alt texts of each figure left open
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobResult:

@@ -38,6 +38,8 @@ class OutputRecord:
     chunks: list[dict[str, Any]] = field(default_factory=list)
     # Problems found in the source that ran, as (line, message): a print label that types a number.
     lint: list[list[Any]] = field(default_factory=list)
+    # Figures the run drew (figure_files.FigureEntry as JSON): each one's SVG is a file beside the record.
+    figures: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -54,6 +56,8 @@ class OutputRecord:
             "lint": self.lint,
             "stdout": self.stdout,
         }
+        if self.figures:  # absent when there are none, so records of snippets without figures keep their bytes
+            body["figures"] = self.figures
         body["record_sha256"] = content_hash(body)
         return body
 
@@ -71,6 +75,7 @@ class OutputRecord:
             seconds=data["seconds"],
             chunks=data["chunks"],
             lint=data.get("lint", []),
+            figures=data.get("figures", []),
         )
 
 

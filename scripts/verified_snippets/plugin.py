@@ -4,7 +4,9 @@ A thin layer over `site_state.SiteState`, which holds the logic. `mkdocs build`
 never runs PyTorch: a stale or missing output is a warning (so `--strict`
 fails). `mkdocs serve` re-runs a changed snippet before rebuilding. Every
 problem is logged on the `mkdocs.plugins.verified_snippets` logger, naming the
-file and line.
+file and line. Figures are placeholders in the Markdown, replaced by their
+inline SVG in `on_page_content` (before the search plugin reads the page); the
+plugin adds its figure stylesheet to `extra_css` and writes it into the site.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import figure_markup
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .matrix_site import MatrixSite
@@ -52,6 +55,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
         project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
+        if figure_markup.STYLESHEET not in [str(css) for css in config.extra_css]:
+            config.extra_css.append(figure_markup.STYLESHEET)  # the figures' colours in both palettes
         languages = _other_languages(config)
         if self.site is None or self.site.site != Site(project, settings) or self.site.languages != languages:
             if self.site is not None:
@@ -88,14 +93,19 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
                 log.warning(f"{source}: {message}")
         return rendered
 
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return self._site().fill_figures(html)
+
     @event_priority(-50)  # before mkdocs-static-i18n (-100) builds the other languages
     def _before_other_languages(self, *, config: MkDocsConfig) -> None:
-        """Hold --strict while i18n builds the other languages in nested builds.
+        """Each language's build: the figures' stylesheet; the first one also holds --strict.
 
-        Each nested build would count only its own warnings and abort with that
-        number; without strict they go on, their warnings are counted by the
-        first build, which then aborts with the total of every language.
+        While i18n builds the other languages in nested builds, each of those would
+        count only its own warnings and abort with that number; without strict they
+        go on, their warnings are counted by the first build, which then aborts with
+        the total of every language.
         """
+        write_figure_stylesheet(Path(config.site_dir))
         if not _nested_language_build(config) and config.strict:
             self.strict, config.strict = True, False
 
@@ -154,6 +164,12 @@ def _language(page: Page) -> str:
     """The page's language, as mkdocs-static-i18n sets it on the page's file ("en" without i18n)."""
     locale = getattr(page.file, "locale", None)
     return locale if isinstance(locale, str) else "en"
+
+
+def write_figure_stylesheet(site_dir: Path) -> None:
+    target = site_dir / figure_markup.STYLESHEET
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(figure_markup.STYLESHEET_SOURCE.read_bytes())
 
 
 def _nested_language_build(config: MkDocsConfig) -> bool:

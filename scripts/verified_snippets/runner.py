@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from . import environment, freshness
+from . import environment, figure_files, freshness
 from .atomic_files import remove_leftover_temp_files, write_text_atomically
 from .layout import Project, Snippet
 from .messages import Job, JobResult, RunError
@@ -290,9 +290,9 @@ class SnippetRunner:
                     self._say(f"FAILED {outcome.error}\n    (previous output kept)")
                     return outcome, None
             for number, other in enumerate(results[1:], start=2):
-                if other.stdout != first.stdout or other.values != first.values:
+                if other.stdout != first.stdout or other.values != first.values or other.figures != first.figures:
                     line, a, b = first_difference(first.stdout, other.stdout)
-                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs"
+                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs" if first.values != other.values else "a figure's SVG differs between runs"
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
                     return Outcome(snippet, OutcomeStatus.FAILED, reason, error), None
@@ -318,9 +318,12 @@ class SnippetRunner:
         return outcomes
 
     def _store(self, item: PreparedSnippet, result: JobResult) -> None:
-        write_record(item.snippet.output_path, self._record(item, result))
+        figures = figure_files.write_figures(item.snippet, result.figures)  # before the record that names them
+        write_record(item.snippet.output_path, self._record(item, result, figures))
+        figure_files.remove_other_figures(item.snippet, figures)
 
-    def _record(self, item: PreparedSnippet, result: JobResult) -> OutputRecord:
+    def _record(self, item: PreparedSnippet, result: JobResult, figures: list | None = None) -> OutputRecord:
+        """The record of a run; `figures`: the entries of figures already written (a matrix cell writes none)."""
         root = self.project.root
         dependencies = {}
         for path in result.reads:
@@ -328,6 +331,8 @@ class SnippetRunner:
                 digest = sha256_file(Path(path))
                 if digest is not None:
                     dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
+        if figures is None:
+            figures = figure_files.describe_figures(item.snippet, result.figures)
         chunks = item.plan.chunks(item.text, result.statement_stdout)
         sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
         record = OutputRecord(
@@ -348,6 +353,7 @@ class SnippetRunner:
             generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=result.seconds,
             lint=[[p.line, p.message] for p in label_numbers(item.text, item.snippet.display_path, self.settings.allowed_numbers)],
+            figures=figures,
         )
         return record
 

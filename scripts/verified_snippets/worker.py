@@ -185,6 +185,7 @@ def run_job(job: Job, protocol_fds: list[int], worker_folder: str) -> JobResult:
             torch=report.torch,
             seconds=report.seconds,
             cpu_capability=report.cpu_capability,
+            figures=report.figures,
         )
     return JobResult.failed(job.id, error, wall, stderr)
 
