@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 # `make build NPM_FLAGS=--omit=dev` (the deploy) installs KaTeX without Lighthouse.
 NPM_FLAGS ?=
 
-.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse bench lock clean
+.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse bench lock clean matrix check-matrix
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -93,3 +93,13 @@ lock: $(PY_STAMP)
 
 clean:
 	rm -rf site .cache test-artifacts
+
+# The environment matrix (verified_snippets/environments.py): run the snippets again in other
+# environments and compare with the recorded outputs. `make matrix` runs the environments that
+# mkdocs.yml lists and that need no download; `make matrix ENV=torch-2.14.1` makes that release's
+# environment under .cache/ first (several GB) and writes reports/upgrade-torch-2.14.1.md.
+matrix: setup
+	$(PY) -m verified_snippets.matrix run $(ENV)
+
+check-matrix: setup
+	$(PY) -m verified_snippets.matrix check

@@ -11,6 +11,11 @@ Parts:
              the engine's plugin removed.
   katex      A warm build with and without build-time KaTeX.
   notebooks  A warm build with and without the notebook pages.
+  matrix     One environment of the matrix (cpu-default, every snippet) against a
+             cold `run_snippets.py --force` of the same snippets, and a warm one.
+  figures    The article's snippets that draw figures: a cold engine run against
+             `python -c "import torch, matplotlib.pyplot"` and against running
+             them as scripts; and a warm build with and without their figures.
   scale      A synthetic site of 50 and 500 small torch snippets: cold runs at
              --jobs 1 and 2 (outputs deleted first; at 500 also with
              OMP_NUM_THREADS=1 at both), warm check, one snippet changed,
@@ -41,6 +46,7 @@ import time
 from pathlib import Path
 
 from verified_snippets.layout import Project
+from verified_snippets.output_records import read_record, write_record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -173,6 +179,48 @@ def bench_notebooks(runs: int) -> None:
     plugin_import = best_of(1, [PYTHON, "-c", "import mkdocs_jupyter.plugin"]) - best_of(1, [PYTHON, "-c", "pass"])
     print(f"notebook pages add {a - b:+.3f} s to a warm build (target < 0.5 s where the plugin allows it)")
     print(f"of which importing mkdocs-jupyter (jupytext, nbconvert) costs about {plugin_import:.3f} s; converted pages come from its cache")
+
+
+def without_figures(project: Path) -> None:
+    """Every record of `project` rewritten as if its snippet had drawn nothing (pages then show no figure)."""
+    for snippet in Project.at(project).snippets():
+        record = read_record(snippet.output_path)
+        if record.figures:
+            record.figures = []
+            write_record(snippet.output_path, record)
+    for svg in (project / "snippets").glob("*/outputs/*.svg"):
+        svg.unlink()
+
+
+def bench_figures(runs: int) -> None:
+    print("\n== F. Figures ==")
+    with tempfile.TemporaryDirectory() as temp:
+        project = copy_project(Path(temp) / "project")
+        snippets = [s for s in Project.at(project).snippets() if read_record(s.output_path).figures]
+        figures = sum(len(read_record(s.output_path).figures) for s in snippets)
+        imports = best_of(runs, [PYTHON, "-c", "import torch, matplotlib.pyplot"])
+        standalone = min(sum(timed([PYTHON, str(s.path)], cwd=project, env={"MPLBACKEND": "agg"})[0] for s in snippets) for _ in range(runs))
+        engine = best_of(runs, [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(project), "--force", "--jobs", "1", *[str(s.path) for s in snippets]])
+        own = sum(read_record(s.output_path).seconds for s in snippets)  # statements, drawing and SVG included
+        print(f"snippets with figures: {len(snippets)}, figures: {figures}")
+        print(f"python -c 'import torch, matplotlib.pyplot': {imports:7.3f} s")
+        print(f"their statements, drawing and SVG (sum):      {own:7.3f} s")
+        print(f"as scripts (python snippet.py, Agg, no SVG):  {standalone:7.3f} s")
+        print(f"run_snippets.py --force --jobs 1:             {engine:7.3f} s   ({engine / imports:5.2f}x the imports, {standalone / engine:5.2f}x faster than as scripts)")
+
+        bare = copy_project(Path(temp) / "bare")
+        without_figures(bare)
+        build = lambda root: [MKDOCS, "build", "-q", "-d", str(root / "site")]
+        for root in (project, bare):
+            timed(build(root), cwd=root)  # warm caches
+        times: dict[Path, list[float]] = {project: [], bare: []}
+        for _ in range(runs):
+            for root in (project, bare):
+                times[root].append(timed(build(root), cwd=root)[0])
+        with_figures, without = statistics.median(times[project]), statistics.median(times[bare])
+        print(f"warm build with the figures:    {with_figures:6.3f} s (median of {runs})")
+        print(f"warm build without them:        {without:6.3f} s")
+        print(f"the figures add {with_figures - without:+.3f} s ({(with_figures / without - 1) * 100:+.1f}%) to a warm build of both languages")
 
 
 # Two kinds of synthetic snippet. "article" does what the real snippets do (a loss
@@ -535,7 +583,20 @@ def bench_serve(runs: int) -> None:
     print(_median_line("snippet edit", synthetic["snippet"]))
 
 
-PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "scale": bench_scale, "serve": bench_serve}
+def bench_matrix(runs: int) -> None:
+    print("\n== E. The environment matrix: one environment of every snippet ==")
+    with tempfile.TemporaryDirectory() as temp:
+        project = copy_project(Path(temp) / "project")
+        matrix = [PYTHON, "-m", "verified_snippets.matrix", "--root", str(project), "run", "cpu-default"]
+        recorded = best_of(runs, [PYTHON, str(REPO / "scripts" / "run_snippets.py"), "--root", str(project), "--force"])
+        leg = best_of(runs, [*matrix, "--force"])
+        warm = best_of(runs, matrix)
+        print(f"run_snippets.py --force (the recorded environment): {recorded:7.3f} s")
+        print(f"matrix run cpu-default --force:                      {leg:7.3f} s   ({leg / recorded:5.2f}x; it first asks the environment's interpreter what it is: one more torch import)")
+        print(f"matrix run cpu-default, nothing stale:               {warm:7.3f} s   ({warm / recorded:5.2f}x)")
+
+
+PARTS = {"cold": bench_cold, "warm": bench_warm, "katex": bench_katex, "notebooks": bench_notebooks, "figures": bench_figures, "matrix": bench_matrix, "scale": bench_scale, "serve": bench_serve}
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ def test_inputs_are_matched_through_float32_and_sign():
 
 def test_code_links_versions_identifiers_and_bindings_are_not_typed_numbers():
     page = (
-        "PyTorch 2.13.0 on x86_64 in float32, `x = 123.456`, [link](https://e.org/1234.5678),\n"
+        "PyTorch 2.13.0 on x86_64 in float32, `x = 123.456`, [link](https://e.org/1234.5678), issue #40560,\n"
         "{{ run: a/b.py loss | .4f }}, a tolerance of 1e-6.\n\n```python\nprint(0.12345)\n```\n"
     )
     assert typed(page) == []

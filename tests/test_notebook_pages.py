@@ -1,8 +1,10 @@
 """Unit tests of the notebook-page helpers behind the notebook-pages plugin."""
 from __future__ import annotations
 
+import base64
+
 from notebook_pages.i18n_files import rewrap_notebooks
-from notebook_pages.page_html import insert_after_title, notebook_links, strip_remote_scripts
+from notebook_pages.page_html import inline_svg_figures, insert_after_title, notebook_links, strip_remote_scripts
 
 NBCONVERT_HEAD = """<div>
 <!-- Load mathjax -->
@@ -72,3 +74,22 @@ def test_default_language_keeps_its_path_and_excluded_files_are_left_alone():
     assert rewrap_notebooks(files, lambda f: True, Wrapped, "/site") == ["notebooks/a.ipynb"]
     assert (files[0].dest_path, files[0].url) == ("notebooks/a/index.html", "notebooks/a/")
 
+
+
+def svg_output(svg: str) -> str:
+    """An SVG output as nbconvert's lab template writes it."""
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<div class="jp-RenderedSVG jp-OutputArea-output" data-mime-type="image/svg+xml" tabindex="0">\n<img alt="No description has been provided for this image" src="data:image/svg+xml;base64,{data}">\n</div>'
+
+
+def test_svg_figures_are_inlined_with_their_accessible_name():
+    figure = '<svg role="img" aria-label="Loss against the gap" viewBox="0 0 1 1"><text>损失</text></svg>'
+    page, count = inline_svg_figures(f"<p>before</p>{svg_output(figure)}<p>after</p>")
+    assert count == 1 and "No description" not in page and "base64" not in page
+    assert f'<div class="snippet-figure">{figure}</div>' in page and page.startswith("<p>before</p>") and page.endswith("<p>after</p>")
+
+
+def test_an_svg_with_anything_active_stays_an_image():
+    for active in ('<svg><script>alert(1)</script></svg>', '<svg onload="alert(1)"></svg>', '<svg><a href="javascript:x()"/></svg>', "not svg"):
+        page, count = inline_svg_figures(svg_output(active))
+        assert count == 0 and page == svg_output(active), active

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ from verified_snippets import notebooks
 from verified_snippets.layout import Project
 from verified_snippets.page_markup import find_embeds
 
+import svg_points
 from conftest import REPO
 from numeric_text import compare
 from site_pages import english_article_sources
@@ -28,7 +30,12 @@ def load(article) -> nbformat.NotebookNode:
 
 
 def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
+    """The cells made from snippets (not the figure set-up cell)."""
+    return [c for c in nb.cells if c.cell_type == "code" and "snippet" in c.metadata]
+
+
+def figures_of(cell) -> list[str]:
+    return [o.data["image/svg+xml"] for o in cell.outputs if o.output_type == "display_data" and "image/svg+xml" in o.data]
 
 
 def stdout_of(cell) -> str:
@@ -87,6 +94,30 @@ def test_stored_outputs_equal_the_pages_outputs(article):
 
 
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_figure_cells_store_the_committed_svg(article):
+    nb = load(article)
+    setup = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("verified_snippets") == "figure-setup"]
+    stored = 0
+    for cell in code_cells(nb):
+        name, _, part = cell.metadata["snippet"].partition(":")
+        record = json.loads(PROJECT.snippet(name).output_path.read_text())
+        first_line = int(part) if part.isdigit() else next(c["first_line"] for c in record["chunks"] if c["section"] == part)
+        figures = [f for f in record.get("figures", []) if f["region_first_line"] == first_line]
+        committed = [(PROJECT.snippet(name).output_path.parent / f["file"]).read_text() for f in figures]
+        # The committed SVG, named by its alt text in the language it is drawn in (here English).
+        labelled = [svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(f["alt"]["en"])}" ', 1) for svg, f in zip(committed, figures)]
+        assert figures_of(cell) == labelled, f"{cell.metadata['snippet']}: the cell's figures are not the committed SVG files"
+        texts = [o.data["text/plain"] for o in cell.outputs if o.output_type == "display_data"]
+        assert texts == [f["alt"]["en"] for f in figures]
+        stored += len(committed)
+    # The set-up cell (SVG, text as text) comes first, exactly when there is a figure to draw.
+    assert len(setup) == (1 if stored else 0)
+    if setup:
+        assert nb.cells.index(setup[0]) < nb.cells.index(code_cells(nb)[0])
+        assert 'figure_formats = ["svg"]' in setup[0].source and '"svg.fonttype"] = "none"' in setup[0].source
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
 def test_running_the_notebook_fresh_reproduces_its_outputs(article, tmp_path):
     stored = load(article)
     fresh = copy.deepcopy(stored)
@@ -95,10 +126,16 @@ def test_running_the_notebook_fresh_reproduces_its_outputs(article, tmp_path):
     NotebookClient(fresh, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     for before, after in zip(code_cells(stored), code_cells(fresh)):
         label = before.metadata["snippet"]
-        extra = [o.output_type for o in after.outputs if o.output_type != "stream"]
+        extra = [o.output_type for o in after.outputs if o.output_type not in ("stream", "display_data")]
         assert extra == [], f"{label}: the notebook shows {extra} that the page does not (end the cell with a statement, not a bare expression)"
+        # A figure the cell leaves open: Jupyter draws it again; it must show the same points and texts.
+        drawn, redrawn = figures_of(before), figures_of(after)
+        assert len(drawn) == len(redrawn), f"{label}: {len(drawn)} figure(s) stored, {len(redrawn)} drawn by a fresh run"
+        for stored_svg, fresh_svg in zip(drawn, redrawn):
+            problems = svg_points.compare(stored_svg, fresh_svg)
+            assert problems == [], f"{label}: the fresh run draws another figure: " + "; ".join(problems)
         # A kernel may deliver one cell's stdout in several stream messages; none may be stderr.
-        assert {o.name for o in after.outputs} <= {"stdout"}, f"{label}: wrote to stderr"
+        assert {o.name for o in after.outputs if o.output_type == "stream"} <= {"stdout"}, f"{label}: wrote to stderr"
         problems = compare(stdout_of(before), stdout_of(after))
         assert problems == [], f"{label}: " + "; ".join(problems)
 

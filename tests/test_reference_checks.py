@@ -172,6 +172,8 @@ def test_input_compares_with_the_stated_value_rounded_to_the_dtype():
     assert not evaluate(Input([0.1]), [0.1])[0].passed  # the double 0.1 is not what float32 stores
     assert evaluate(Input(0.1, dtype="float64"), 0.1)[0].passed
     assert not evaluate(Input(30.0), 25.0)[0].passed  # an input that drifted from the text
+    assert evaluate(Input([3, 1], dtype="int64"), [3, 1])[0].passed
+    assert not evaluate(Input([3, 1], dtype="int64"), [3, 2])[1].passed
 
 
 def test_exact_needs_a_reason_and_the_same_type():

@@ -1,9 +1,15 @@
 """Clean-ups of a rendered notebook page, and the article's notebook links."""
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import posixpath
 import re
+
+from verified_snippets.page_structure import insert_after_title
+
+__all__ = ["insert_after_title", "notebook_links", "strip_remote_scripts"]
 
 # nbconvert's templates load MathJax and Mermaid from a CDN. The site makes no
 # outside requests, and the generated notebooks hold no math or diagrams.
@@ -19,6 +25,35 @@ def strip_remote_scripts(page_html: str) -> tuple[str, int]:
         page_html, n = pattern.subn("", page_html)
         count += n
     return page_html, count
+
+
+_SVG_IMAGE = re.compile(r'(<div class="jp-RenderedSVG[^"]*"[^>]*>)\s*<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>', re.S)
+_ACTIVE_SVG = re.compile(r"<script|<foreignObject|\son\w+\s*=|javascript:", re.I)
+
+
+def inline_svg_figures(page_html: str) -> tuple[str, int]:
+    """Figures that nbconvert put in as `<img src="data:image/svg+xml;base64,...">`, inlined; returns (html, how many).
+
+    Inline, a figure of the verified-snippets engine follows the page's palette and
+    fonts (its colours are CSS variables and currentColor, which an image cannot
+    see) and keeps the accessible name the notebook gives it (role="img",
+    aria-label); as an image it would be labelled "No description has been
+    provided". An SVG with anything active in it (scripts, event handlers) stays an image.
+    """
+    count = 0
+
+    def inline(match: re.Match[str]) -> str:
+        nonlocal count
+        try:
+            svg = base64.b64decode(match.group(2)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return match.group(0)
+        if not svg.lstrip().startswith("<svg") or _ACTIVE_SVG.search(svg):
+            return match.group(0)
+        count += 1
+        return f'{match.group(1)}<div class="snippet-figure">{svg}</div>'
+
+    return _SVG_IMAGE.sub(inline, page_html), count
 
 
 LABELS = {
@@ -43,11 +78,3 @@ def notebook_links(language: str, page_url: str, notebook_page_url: str, noteboo
         f'<a class="md-button" href="{html.escape(relative(notebook_page_url))}">{html.escape(open_)}</a></p>'
     )
 
-
-def insert_after_title(markdown: str, block: str) -> str:
-    """Put `block` right under the page's first `# ` heading (or on top)."""
-    lines = markdown.splitlines()
-    for i, line in enumerate(lines):
-        if re.match(r"#\s", line):
-            return "\n".join(lines[: i + 1] + ["", block, ""] + lines[i + 1 :]) + "\n"
-    return block + "\n\n" + markdown

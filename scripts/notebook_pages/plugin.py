@@ -5,7 +5,9 @@
   the downloadable `.ipynb` next to it.
 * on_page_markdown: an article that has a notebook gets "Download" and "Open"
   links under its title, in the page's language.
-* on_post_page: notebook pages lose nbconvert's CDN scripts (MathJax, Mermaid).
+* on_post_page: notebook pages lose nbconvert's CDN scripts (MathJax, Mermaid),
+  and their SVG figures, which nbconvert embeds as images, are inlined, so
+  they follow the page's palette and keep their accessible names.
 * on_post_build: a warning (so `--strict` fails) if a notebook page or its
   downloadable source is missing from the built site; once every language is
   built, the notebook pages are added to the sitemap (sitemap.py).
@@ -29,7 +31,7 @@ from verified_snippets.settings import PLUGIN_NAME as ENGINE_PLUGIN
 from verified_snippets.settings import EngineSettings
 
 from .i18n_files import rewrap_notebooks
-from .page_html import insert_after_title, notebook_links, strip_remote_scripts
+from .page_html import inline_svg_figures, insert_after_title, notebook_links, strip_remote_scripts
 from .sitemap import add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.notebook_pages")
@@ -88,6 +90,7 @@ class NotebookPagesPlugin(BasePlugin):
         if not str(page.file.src_uri).endswith(".ipynb"):
             return output
         cleaned, _removed = strip_remote_scripts(output)
+        cleaned, _inlined = inline_svg_figures(cleaned)
         return cleaned
 
     def _check_expected(self, *, config: MkDocsConfig) -> None:

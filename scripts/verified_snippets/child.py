@@ -24,9 +24,11 @@ import sys
 import time
 import traceback
 
+from .figure_capture import FigureCapture, prepare_matplotlib
 from .layout import IGNORED_FOLDERS
 from .messages import ChildReport, ErrorKind, Job, RunError, to_line
 from .parent_death import die_with_parent
+from .source_plan import device_line
 
 
 class NetworkBlocked(PermissionError):
@@ -127,11 +129,12 @@ def _jsonable_values(values: object) -> tuple[dict, str | None]:
     return json.loads(json.dumps(values)), None
 
 
-def _values_line(tree: ast.Module) -> int | None:
+def _assignment_line(tree: ast.Module, name: str) -> int | None:
+    """The line of the module-level `name = ...` (VALUES, FIGURES), for errors about it."""
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "VALUES" for t in targets):
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 return node.lineno
     return None
 
@@ -154,6 +157,25 @@ def _reseed_like_a_fresh_interpreter() -> None:
         # accelerator backend (tens of ms). CUDA is never initialised in the
         # worker, so a child that uses it seeds it afresh anyway.
         torch.default_generator.seed()
+
+
+def _point_device_at(tree: ast.Module, device: str) -> int | None:
+    """Run the snippet's top-level `DEVICE = "cpu"` line as `DEVICE = "<device>"`: the one
+    convention by which a device leg of the environment matrix moves a snippet's tensors.
+    Returns the line; None when there is no such line (the snippet then runs as written)."""
+    line = device_line(tree)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.lineno == line:
+            node.value = ast.copy_location(ast.Constant(device), node.value)
+    return line
+
+
+def _cpu_capability(torch: object) -> str | None:
+    """The instruction set ATen's CPU kernels dispatch to, e.g. "AVX512" or "DEFAULT"."""
+    try:
+        return str(torch.backends.cpu.get_cpu_capability()) if torch is not None else None  # type: ignore[attr-defined]
+    except Exception:  # an old torch without torch.backends.cpu
+        return None
 
 
 def _error_from_exception(error: BaseException, snippet_path: str, display_path: str) -> RunError:
@@ -238,6 +260,7 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     line_fd = os.open(files["line"], os.O_WRONLY | os.O_CREAT, 0o600)
 
     _reseed_like_a_fresh_interpreter()
+    prepare_matplotlib()
     reads: set[str] = set()
     # Only a count: building a set of every module name would touch thousands of
     # objects shared with the worker and force copy-on-write of their pages.
@@ -247,9 +270,11 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     source = job.source
     tree = ast.parse(source, filename=snippet_path)
     flags = _future_flags(tree)
+    device_at = _point_device_at(tree, job.device) if job.device else None
     namespace = {"__name__": "__main__", "__file__": snippet_path, "__builtins__": builtins, "__doc__": ast.get_docstring(tree, clean=False), "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
     pieces: list[tuple[int, int]] = []  # (start, end) offset in stdout of each statement's output
     error: RunError | None = None
+    figures = FigureCapture(job.id, source, display_path, job.output_limit_bytes)
     started = time.perf_counter()
     for node in tree.body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -270,19 +295,26 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
             break
         sys.stdout.flush()
         pieces.append((start, os.lseek(1, 0, os.SEEK_CUR)))
+        error = figures.after_statement(first)  # at the end of a region, its open figures as SVG
+        if error is not None:
+            break
     seconds = time.perf_counter() - started
 
     values: dict = {}
     if error is None and "VALUES" in namespace:
         values, problem = _jsonable_values(namespace["VALUES"])
         if problem:
-            error = RunError(ErrorKind.BAD_VALUES, _values_line(tree), problem)
+            error = RunError(ErrorKind.BAD_VALUES, _assignment_line(tree, "VALUES"), problem)
+    captured: list[dict] = []
+    if error is None:
+        captured, error = figures.finish(namespace, _assignment_line(tree, "FIGURES"))
 
     imported = []
+    engine = os.path.dirname(os.path.abspath(__file__))  # its own modules (the figure backend) are not the snippet's inputs
     for name in _modules_added_since(modules_before):
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)
-        if path and _is_inside(os.path.abspath(path), repo_root):
+        if path and _is_inside(os.path.abspath(path), repo_root) and not _is_inside(os.path.abspath(path), engine):
             reads.add(os.path.abspath(path))
         elif not name.startswith("_"):
             imported.append(name)
@@ -292,6 +324,9 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
     torch = sys.modules.get("torch")
     if torch is not None and hasattr(torch, "cuda") and torch.cuda.is_initialized():
         device = "CUDA: " + torch.cuda.get_device_name()
+    if job.device == "cuda" and error is None and not device.startswith("CUDA"):
+        # A snippet that ignores DEVICE would "pass" the CUDA leg without touching the GPU.
+        error = RunError(ErrorKind.EXCEPTION, device_at, "ran with DEVICE = 'cuda' but never used the GPU; put the snippet's tensors on DEVICE")
 
     report = ChildReport(
         error=error,
@@ -302,6 +337,8 @@ def _run(job: Job, files: dict[str, str], close_fds: list[int], worker_pid: int)
         imported=sorted(imported),
         device=device,
         torch=getattr(torch, "__version__", None) if torch is not None else None,
+        cpu_capability=_cpu_capability(torch),
+        figures=captured,
     )
     text = to_line(report)
     # The engine's own result file is not the snippet's output: lift the cap for it.

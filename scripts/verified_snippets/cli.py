@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import freshness, notebooks, reference_checks
+from . import freshness, notebooks, reference_checks, shards
 from .settings import SettingsError, Site, load_site
 from .usable_cpus import usable_cpus
 
@@ -30,6 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="run each snippet N times and fail if the outputs differ")
     parser.add_argument("--root", default=".", help="the project's folder (default: the current one)")
     parser.add_argument("--config-file", "-f", default=None, help="the site's mkdocs.yml (default: ROOT/mkdocs.yml)")
+    shards.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -66,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     project = site.project
     try:
         selection = [project.resolve_snippet(name) for name in args.snippets] if args.snippets else None
+        share = shards.parse_share(args.shard) if args.shard else None
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if share is not None:
+        selection = shards.select(project, share, selection)
     if args.check:
         return check(site, selection)
 
@@ -82,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in summary.outcomes:
         if outcome.status is OutcomeStatus.RAN:
             print(f"ran     {outcome.snippet.display_path} ({outcome.reason}, {outcome.seconds:.2f} s)")
+    if share is not None:  # the merge writes the notebooks and findings from every shard's records
+        return finish_shard(site, share, [s.name for s in selection or []], args.shard_dir, summary)
     written, notebook_errors = notebooks.write_notebooks(project)
     for path in written:
         print(f"wrote   {project.display(path)}")
@@ -101,3 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             print(failure, file=sys.stderr)
     print(summary.line())
     return 1 if failed or notebook_errors or check_failures else 0
+
+
+def finish_shard(site: Site, share: shards.Share, names: list[str], shard_dir: str | None, summary) -> int:
+    failed = [outcome.error or "failed" for outcome in summary.failed]
+    for error in failed:
+        print(error, file=sys.stderr)
+    if shard_dir:
+        manifest = shards.export(site.project, share, names, Path(shard_dir), failed=failed)
+        print(f"shard {share}: wrote {manifest}")
+    print(summary.line())
+    return 1 if failed else 0

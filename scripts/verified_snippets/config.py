@@ -10,6 +10,11 @@
           regenerate_command: make outputs   # what messages tell a contributor to run
           reference_checks_dir: tests/reference_checks   # the checks of every bound value (default: none required)
           allowed_numbers: []           # constants an article or a print label may type (e.g. 2.718)
+          matrix:                       # the environment matrix (see environments.py); off when empty
+            environments: [cpu-native, cpu-default, cuda, torch-2.14.1]   # its columns, in order
+            page: where-numbers-hold.md   # under docs_dir: the page whose `{{ environment-matrix }}` line becomes the tables
+            reports_dir: reports          # beside mkdocs.yml: upgrade reports of release environments
+            ulp: 4                        # default tolerance for values; a snippet's `ulp=...; why` overrides it
 
 `run-snippets` (scripts/run_snippets.py) reads the same options from
 mkdocs.yml, so a build and a run never disagree.
@@ -20,7 +25,8 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 
-from .settings import EngineSettings
+from .environments import EnvironmentNameError, parse
+from .settings import EngineSettings, MatrixSettings
 
 _DEFAULTS = EngineSettings()
 
@@ -43,6 +49,38 @@ class _Number(c.BaseConfigOption[float]):
         return value
 
 
+class _EnvironmentName(c.BaseConfigOption[str]):
+    def run_validation(self, value: object) -> str:
+        if not isinstance(value, str):
+            raise ValidationError(f"expected an environment name, got {value!r}")
+        try:
+            return parse(value).name
+        except EnvironmentNameError as error:
+            raise ValidationError(str(error)) from None
+
+
+class _EnvironmentNames(c.ListOfItems[str]):
+    def __init__(self) -> None:
+        super().__init__(_EnvironmentName(), default=[])
+
+    def run_validation(self, value: object) -> list[str]:
+        names = super().run_validation(value)
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValidationError(f"listed twice: {', '.join(twice)}")
+        return names
+
+
+class MatrixConfig(base.Config):
+    environments = _EnvironmentNames()
+    page = c.Type(str, default="")
+    reports_dir = c.Type(str, default=MatrixSettings().reports_folder)
+    ulp = _Number(default=MatrixSettings().ulp, inclusive=True)
+
+    def settings(self) -> MatrixSettings:
+        return MatrixSettings(tuple(self.environments), self.page.strip("/"), self.reports_dir.strip("/"), float(self.ulp))
+
+
 class VerifiedSnippetsConfig(base.Config):
     snippets_dir = c.Dir(exists=True, default="snippets")
     notebooks_dir = c.Type(str, default=_DEFAULTS.notebooks_folder)
@@ -52,6 +90,7 @@ class VerifiedSnippetsConfig(base.Config):
     regenerate_command = c.Type(str, default=_DEFAULTS.regenerate_command)
     reference_checks_dir = c.Optional(c.Dir(exists=True))
     allowed_numbers = c.ListOfItems(c.Type((int, float)), default=[])
+    matrix = c.SubConfig(MatrixConfig)
 
     def settings(self) -> EngineSettings:
         return EngineSettings(
@@ -62,4 +101,5 @@ class VerifiedSnippetsConfig(base.Config):
             notebooks_folder=self.notebooks_dir.strip("/"),
             checks_folder=self.reference_checks_dir or "",
             allowed_numbers=tuple(float(n) for n in self.allowed_numbers),
+            matrix=self.matrix.settings(),
         )

@@ -1,7 +1,8 @@
 """Deciding, without running anything, whether a snippet's committed output is current.
 
 An output is current when the snippet's source, every repository file the run
-imported or read, and the torch and Python versions are what the record says.
+imported or read, the figures it drew, and the torch and Python versions are
+what the record says.
 Each check hashes at most the snippet and its recorded dependencies, so the
 cost of a warm check grows linearly with the number of snippets.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from . import environment
+from . import environment, figure_files
 from .layout import Snippet
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes, sha256_file
 
@@ -50,6 +51,9 @@ def check(snippet: Snippet, torch_version: Callable[[], str | None] = environmen
     for dependency, digest in sorted(record.dependencies.items()):
         if sha256_file(root / dependency) != digest:
             return Freshness(snippet, f"{dependency} changed", record)
+    figures_problem = figure_files.stale_reason(snippet, record)
+    if figures_problem:
+        return Freshness(snippet, figures_problem, record)
     recorded_torch, installed_torch = record.environment.get("torch"), torch_version()
     if installed_torch is not None and recorded_torch != installed_torch:
         return Freshness(snippet, f"torch {recorded_torch} -> {installed_torch}", record)

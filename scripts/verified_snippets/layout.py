@@ -39,6 +39,10 @@ class Snippet:
         folder = self.project.snippets_dir / article / OUTPUTS_FOLDER
         return folder / (filename[: -len(".py")] + ".json")
 
+    def figure_path(self, figure: str) -> Path:
+        """`outputs/<name>.<figure>.svg`: a figure the snippet drew, beside its record."""
+        return self.output_path.with_name(f"{self.output_path.stem}.{figure}.svg")
+
 
 @dataclass(frozen=True)
 class Project:
@@ -105,9 +109,14 @@ class Project:
         return Snippet(self, name)
 
     def orphaned_outputs(self) -> list[Path]:
-        """Output files whose snippet no longer exists (`_`-named files record a whole folder, not a snippet)."""
-        known = {s.output_path for s in self.snippets()}
-        return sorted(p for p in self.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/*.json") if p not in known and not p.name.startswith("_"))
+        """Output files (records, figures) whose snippet no longer exists (`_`-named files record a whole folder, not a snippet)."""
+        snippets = self.snippets()
+        known = {s.output_path for s in snippets}
+        records = sorted(p for p in self.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/*.json") if p not in known and not p.name.startswith("_"))
+        # A figure is named `<snippet>.<figure>.svg`; the run that writes a record removes its snippet's old figures.
+        stems = {(s.output_path.parent, s.output_path.stem) for s in snippets}
+        figures = sorted(p for p in self.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/*.svg") if (p.parent, p.name.partition(".")[0]) not in stems)
+        return records + figures
 
     def is_repo_file(self, path: str | Path) -> bool:
         """Whether a path is one of the project's own files (a dependency worth tracking).

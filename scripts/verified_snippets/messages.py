@@ -46,6 +46,7 @@ class Job:
     source: str  # the bytes the runner hashed, decoded: what runs is what is recorded
     timeout_s: float
     output_limit_bytes: int
+    device: str | None = None  # a device leg of the environment matrix: the value DEVICE gets ("cuda")
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,14 @@ class ChildReport:
     imported: list[str]  # modules the snippet imported beyond what the worker had
     device: str
     torch: str | None
+    cpu_capability: str | None = None  # the ATen kernels' instruction set ("AVX512", "DEFAULT"), where torch was imported
+    figures: list[dict[str, Any]] = field(default_factory=list)  # figure_capture.CapturedFigure.to_json(), in order
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChildReport:
         error = RunError.from_dict(data["error"]) if data.get("error") else None
         pieces = [(start, end) for start, end in data["pieces"]]
-        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"))
+        return cls(error, data["seconds"], pieces, data["values"], data["reads"], data["imported"], data["device"], data.get("torch"), data.get("cpu_capability"), data.get("figures", []))
 
 
 @dataclass
@@ -80,6 +83,8 @@ class JobResult:
     device: str = "CPU"
     torch: str | None = None
     seconds: float = 0.0
+    cpu_capability: str | None = None
+    figures: list[dict[str, Any]] = field(default_factory=list)  # SVG and alt texts of each figure left open
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobResult:

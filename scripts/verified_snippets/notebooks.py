@@ -10,6 +10,11 @@ snippet's regions up to and including that section are emitted (so set-up code
 outside sections runs first); what is left of each snippet (e.g. `VALUES`) is
 emitted at the end of the snippet's last use.  A Markdown cell carries each
 `##` heading under which code appears.
+
+Figures: a cell whose region drew one shows it as `image/svg+xml` (the SVG the
+page shows), after what it printed, as Jupyter's inline backend does; a
+notebook with figures starts with a code cell that sets that backend up to
+draw them the same way (`FIGURE_SETUP`).
 """
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import figure_files, figure_svg
 from .atomic_files import write_text_atomically
+from .figure_files import FigureEntry
 from .layout import Project
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes
 from .page_index import PageIndex, PageOutline
@@ -65,7 +72,43 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int) -> dict:
+#: The first code cell of a notebook with figures: Jupyter's inline backend then draws them
+#: as the engine does (SVG, text as text, tight bounding box), so a fresh run reproduces them.
+FIGURE_SETUP = """\
+# Figures as the site shows them: SVG, with text kept as text.
+%config InlineBackend.figure_formats = ["svg"]
+import matplotlib
+
+matplotlib.rcParams["svg.fonttype"] = "none"
+"""
+
+
+def _figure_setup_cell(count: int) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "id": _cell_id("figure-setup", FIGURE_SETUP),
+        "metadata": {"verified_snippets": "figure-setup"},
+        "outputs": [],
+        "source": _lines(FIGURE_SETUP.rstrip("\n")),
+    }
+
+
+def _figure_output(svg: str, entry: FigureEntry) -> dict:
+    """A figure as Jupyter's inline backend shows it: the SVG, and a text fallback.
+
+    Both carry the alt text in the language the figure is drawn in: as the SVG's
+    accessible name (nbconvert gives an SVG output no alt text of its own) and
+    as the text a reader of the plain notebook sees.
+    """
+    drawn = [language for language in entry.alt if language not in entry.text]
+    if not drawn:
+        return {"data": {"image/svg+xml": _lines(svg), "text/plain": [f"<Figure {entry.name!r}>"]}, "metadata": {}, "output_type": "display_data"}
+    alt = entry.alt[drawn[0]]
+    return {"data": {"image/svg+xml": _lines(figure_svg.with_label(svg, alt)), "text/plain": [alt]}, "metadata": {}, "output_type": "display_data"}
+
+
+def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int, figures: list[dict] | None = None) -> dict:
     body = source_lines[chunk["first_line"] - 1 : chunk["last_line"]]
     while body and not body[0].strip():
         body.pop(0)
@@ -75,6 +118,7 @@ def _code_cell(snippet: str, chunk: dict, source_lines: list[str], count: int) -
     outputs = []
     if chunk["stdout"]:
         outputs.append({"name": "stdout", "output_type": "stream", "text": _lines(chunk["stdout"])})
+    outputs += figures or []  # after the printed text: the inline backend shows figures when the cell ends
     label = f"{snippet}:{chunk['section']}" if chunk["section"] else f"{snippet}:{chunk['first_line']}"
     return {
         "cell_type": "code",
@@ -116,6 +160,10 @@ def build_notebook(project: Project, article: Article) -> dict:
         f"Run all cells to reproduce them; numbers may differ in the last printed digit on other CPUs."
     )]
     heading_shown, count = None, 0
+    figures = {name: _figure_outputs(project, name, record) for name, record in records.items()}
+    if any(figures.values()):
+        count += 1
+        cells.append(_figure_setup_cell(count))
     for index, embed in enumerate(embeds):
         queue = pending[embed.snippet]
         if embed.section is None:
@@ -134,7 +182,8 @@ def build_notebook(project: Project, article: Article) -> dict:
             heading_shown = heading
         for chunk in chunks:
             count += 1
-            cells.append(_code_cell(embed.snippet, chunk, sources[embed.snippet], count))
+            cell_figures = figures[embed.snippet].get(chunk["first_line"], [])
+            cells.append(_code_cell(embed.snippet, chunk, sources[embed.snippet], count, cell_figures))
     return {
         "cells": cells,
         "metadata": {
@@ -145,6 +194,18 @@ def build_notebook(project: Project, article: Article) -> dict:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _figure_outputs(project: Project, snippet: str, record: OutputRecord) -> dict[int, list[dict]]:
+    """The snippet's figures as notebook outputs, by the first line of the region (cell) that drew them."""
+    by_cell: dict[int, list[dict]] = {}
+    for entry in figure_files.entries(record):
+        try:
+            svg = figure_files.read_svg(project.snippet(snippet), entry)
+        except OSError as error:
+            raise NotebookError(f"{project.snippet(snippet).display_path}: figure {entry.file} cannot be read ({error}); run the snippets first") from None
+        by_cell.setdefault(entry.region_first_line, []).append(_figure_output(svg, entry))
+    return by_cell
 
 
 def notebook_text(notebook: dict) -> str:

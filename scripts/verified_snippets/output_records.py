@@ -38,6 +38,8 @@ class OutputRecord:
     chunks: list[dict[str, Any]] = field(default_factory=list)
     # Problems found in the source that ran, as (line, message): a print label that types a number.
     lint: list[list[Any]] = field(default_factory=list)
+    # Figures the run drew (figure_files.FigureEntry as JSON): each one's SVG is a file beside the record.
+    figures: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         body = {
@@ -54,6 +56,8 @@ class OutputRecord:
             "lint": self.lint,
             "stdout": self.stdout,
         }
+        if self.figures:  # absent when there are none, so records of snippets without figures keep their bytes
+            body["figures"] = self.figures
         body["record_sha256"] = content_hash(body)
         return body
 
@@ -71,6 +75,7 @@ class OutputRecord:
             seconds=data["seconds"],
             chunks=data["chunks"],
             lint=data.get("lint", []),
+            figures=data.get("figures", []),
         )
 
 
@@ -80,17 +85,27 @@ def content_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def read_record(path: Path) -> OutputRecord:
-    """Load and verify a record; raises FileNotFoundError or CorruptRecord."""
+def read_hashed(path: Path, format_version: int, kind: str, kinds: str) -> dict[str, Any]:
+    """The JSON object of a generated file whose `record_sha256` covers the rest of it.
+
+    Raises FileNotFoundError, or CorruptRecord naming `kind` ("an output record") and
+    `kinds` ("output files") when the file is not one, or was edited or truncated.
+    """
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CorruptRecord(f"not valid JSON (line {error.lineno}: {error.msg}); was it truncated?") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-        raise CorruptRecord(f"not an output record of format {FORMAT_VERSION}")
+    if not isinstance(data, dict) or data.get("format") != format_version:
+        raise CorruptRecord(f"not {kind} of format {format_version}")
     if data.get("record_sha256") != content_hash(data):
-        raise CorruptRecord("content does not match its recorded hash; output files are generated, never edited by hand")
+        raise CorruptRecord(f"content does not match its recorded hash; {kinds} are generated, never edited by hand")
+    return data
+
+
+def read_record(path: Path) -> OutputRecord:
+    """Load and verify a record; raises FileNotFoundError or CorruptRecord."""
+    data = read_hashed(path, FORMAT_VERSION, "an output record", "output files")
     try:
         return OutputRecord.from_json(data)
     except (KeyError, TypeError) as error:

@@ -25,8 +25,8 @@ SMALL_INTEGER = 10
 
 # A number as prose writes it: 1000, 1,013,000, 0.4076. Not part of a word or
 # a version (float32, x86_64, v2.13.0, LossNLL.cpp:42 is in code anyway), not
-# an exponent's mantissa (1e-6).
-_NUMBER = re.compile(r"(?<![\w.,])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
+# an exponent's mantissa (1e-6), not a reference (issue #40560).
+_NUMBER = re.compile(r"(?<![\w.,#])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
 _SKIPPED = [
     re.compile(r"`[^`]*`"),  # inline code
     re.compile(r"\{\{.*?\}\}"),  # value bindings and ledger placeholders
@@ -63,13 +63,36 @@ def missing_twins(pages: Iterable[str], languages: Iterable[str]) -> list[str]:
 
 
 def prose_lines(page: PageStructure) -> Iterable[tuple[int, str]]:
-    """(line, text) outside code, with code spans, bindings, links and markup blanked."""
+    """(line, text) outside code and HTML comments, with code spans, bindings, links and markup blanked."""
+    in_comment = False
     for number, text in enumerate(page.lines, start=1):
         if page.is_code(number) or not text.strip():
             continue
+        text, in_comment = _without_comments(text, in_comment)
         for pattern in _SKIPPED:
             text = pattern.sub(lambda match: " " * len(match.group(0)), text)
         yield number, text
+
+
+def _without_comments(text: str, in_comment: bool) -> tuple[str, bool]:
+    """The line with its HTML comments (which may span lines) blanked, and whether one is still open."""
+    kept: list[str] = []
+    position = 0
+    while position < len(text):
+        if in_comment:
+            end = text.find("-->", position)
+            if end < 0:
+                return "".join(kept), True
+            kept.append(" " * (end + 3 - position))
+            position, in_comment = end + 3, False
+        else:
+            start = text.find("<!--", position)
+            if start < 0:
+                kept.append(text[position:])
+                break
+            kept.append(text[position:start])
+            position, in_comment = start, True
+    return "".join(kept), in_comment
 
 
 def typed_numbers(page: PageStructure, exported: Iterable[object], allowed: Iterable[float], snippet_hint: str) -> list[TextProblem]:

@@ -4,7 +4,8 @@ Three things happen to a page before Markdown sees it:
 
 * an include of a snippet (a fenced block whose only line is
   `--8<-- "article/name.py"` or `--8<-- "article/name.py:section"`) is checked,
-  and the snippet's recorded output and provenance are inserted right under it;
+  and the snippet's recorded output, figures (figure_markup) and provenance
+  are inserted right under it;
 * every other `--8<--` include is checked, so a missing file or section is an
   error that names the page and line rather than an exception deep in Markdown;
 * every value binding `{{ run: article/name.py name[0] | .4f }}` is replaced
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .figure_markup import FigureMarkup
 from .output_records import OutputRecord
 from .page_structure import PageStructure, read_page
 from .source_plan import SECTION_NAME, SnippetSourceError, find_sections
@@ -142,8 +144,8 @@ def shows_output(state: SnippetState, section: str | None) -> bool:
     return record is not None and bool((record.stdout if section is None else record.sections.get(section, "")).strip())
 
 
-def output_block(indent: str, state: SnippetState, snippet: str, section: str | None, regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str = "snippets", anchor: str | None = None) -> list[str]:
-    """Markdown for the output under an embed: error box, output, provenance.
+def output_block(indent: str, state: SnippetState, snippet: str, section: str | None, regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str = "snippets", figures: list[str] | None = None, anchor: str | None = None) -> list[str]:
+    """Markdown for the output under an embed: error box, output, figures, provenance.
 
     Plain Markdown (attribute lists), not raw HTML, so it also works indented
     inside admonitions and tabs.  The output is a code block, so whatever a
@@ -161,21 +163,24 @@ def output_block(indent: str, state: SnippetState, snippet: str, section: str | 
         lines += [f"    {fence}", ""]
     if record is not None:
         text = record.stdout if section is None else record.sections.get(section, "")
-        if not shows_output(state, section) and anchor:
-            lines += [f"`{snippets_folder}/{snippet}` · " + html.escape(provenance_line(record), quote=False), f"{{ .snippet-provenance #{anchor} }}", ""]
-        elif shows_output(state, section):
-            stale = bool(state.failure or state.stale_reason)
+        stale = bool(state.failure or state.stale_reason)
+        show_text = bool(text.strip()) or (stale and not figures)
+        if show_text or figures:
             label = f"{snippet}:{section}" if section else snippet
-            fence = _fence_for(text)
-            classes = ".text .snippet-output" + (" .snippet-output--stale" if stale else "")
-            lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}"{f" #{anchor}" if anchor else ""} }}']
-            lines += text.rstrip("\n").splitlines() or [""]
-            lines += [fence, ""]
+            if show_text:
+                fence = _fence_for(text)
+                classes = ".text .snippet-output" + (" .snippet-output--stale" if stale else "")
+                lines += [f'{fence} {{ {classes} title="Output" data-snippet="{label}"{f" #{anchor}" if anchor else ""} }}']
+                lines += text.rstrip("\n").splitlines() or [""]
+                lines += [fence, ""]
+            lines += figures or []  # placeholder paragraphs (figure_markup), each with its blank line
             note = f"`{snippets_folder}/{label}` · " + html.escape(provenance_line(record), quote=False)
             if stale:
                 why = "the last run failed" if state.failure else state.stale_reason
                 note += f" · **stale: {html.escape(why or '', quote=False)}; run `{regenerate_command}`**"
-            lines += [note, "{ .snippet-provenance }", ""]
+            lines += [note, "{ .snippet-provenance" + (f" #{anchor}" if anchor and not show_text else "") + " }", ""]
+        elif anchor:  # it printed nothing, but its values link here
+            lines += [f"`{snippets_folder}/{snippet}` · " + html.escape(provenance_line(record), quote=False), f"{{ .snippet-provenance #{anchor} }}", ""]
     return [indent + row if row else row for row in lines]
 
 
@@ -204,13 +209,14 @@ def lookup_value(values: dict, name: str, indexes: str) -> object:
 class PageRenderer:
     """Renders pages against the snippets folder and a source of snippet states."""
 
-    def __init__(self, snippets_dir: Path, state_of: Callable[[str], SnippetState], regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str | None = None):
+    def __init__(self, snippets_dir: Path, state_of: Callable[[str], SnippetState], regenerate_command: str = DEFAULT_REGENERATE_COMMAND, snippets_folder: str | None = None, figures: FigureMarkup | None = None):
         """`snippets_folder`: the snippets folder as a reader names it (default: its name)."""
         self.snippets_dir = snippets_dir
         self.state_of = state_of
         self.regenerate_command = regenerate_command
         self.snippets_folder = snippets_folder or snippets_dir.name
         self.embedded: set[str] = set()  # snippets shown on some page, for the "never shown" check
+        self.figures = figures or FigureMarkup(snippets_dir, self.snippets_folder)
 
     def _check_target(self, path: str, section: str | None) -> str | None:
         file = self.snippets_dir / path
@@ -227,8 +233,9 @@ class PageRenderer:
             return f"includes section '{section}' of '{path}', which has no such section (sections: {known})"
         return None
 
-    def render(self, markdown: str, links: ValueLinks | None = None) -> tuple[str, list[Problem]]:
-        """The page rewritten, and its problems. With `links`, bound values link to their outputs (value_provenance)."""
+    def render(self, markdown: str, language: str | None = None, links: ValueLinks | None = None) -> tuple[str, list[Problem]]:
+        """The page rewritten, and its problems. `language`: the page's, for its figures' labels and alt
+        texts (None: the default, English). With `links`, bound values link to their outputs (value_provenance)."""
         problems: list[Problem] = []
         page = read_page(markdown)
         lines = list(page.lines)
@@ -261,8 +268,10 @@ class PageRenderer:
                 problems.append(Problem(embed.line, message))
             closing = closing_lines[embed.line]
             indent = re.match(r"[ \t]*", lines[closing - 1]).group(0)  # type: ignore[union-attr]  # matches any string
+            figures, figure_problems = self.figures.lines(embed.snippet, state.record, embed.section, language, bool(state.failure or state.stale_reason))
+            problems += [Problem(embed.line, message) for message in figure_problems]
             block = blocks.get(embed.line)
-            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder, block.anchor if block else None)
+            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder, figures, block.anchor if block else None)
 
         contexts = InlineContexts(page.without_code()) if links is not None and "{{" in markdown else None
         out: list[str] = []

@@ -18,6 +18,7 @@ in the Markdown as given.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -150,3 +151,12 @@ def _content_tab(state: StateBlock, start_line: int, end_line: int, silent: bool
     state.blkIndent, state.lineMax, state.parentType = old_indent, old_max, old_parent
     state.line = next_line
     return True
+
+
+def insert_after_title(markdown: str, block: str) -> str:
+    """Put `block` right under the page's first `# ` heading (or on top)."""
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"#\s", line):
+            return "\n".join(lines[: i + 1] + ["", block, ""] + lines[i + 1 :]) + "\n"
+    return block + "\n\n" + markdown

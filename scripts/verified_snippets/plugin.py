@@ -4,7 +4,9 @@ A thin layer over `site_state.SiteState`, which holds the logic. `mkdocs build`
 never runs PyTorch: a stale or missing output is a warning (so `--strict`
 fails). `mkdocs serve` re-runs a changed snippet before rebuilding. Every
 problem is logged on the `mkdocs.plugins.verified_snippets` logger, naming the
-file and line.
+file and line. Figures are placeholders in the Markdown, replaced by their
+inline SVG in `on_page_content` (before the search plugin reads the page); the
+plugin adds its figure stylesheet to `extra_css` and writes it into the site.
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import build_caches
+from . import build_caches, figure_markup
 from .config import VerifiedSnippetsConfig
 from .layout import Project
+from .matrix_site import MatrixSite
 from .settings import PLUGIN_NAME, Site
 from .site_state import PageContext, SiteState
 
@@ -44,6 +47,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         self.site: SiteState | None = None
         self.files: Files | None = None  # the build's files, to turn link targets into URLs
         self.strict = False  # the build's --strict, held while the other languages are built
+        self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -58,12 +62,19 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
         project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
+        if figure_markup.STYLESHEET not in [str(css) for css in config.extra_css]:
+            config.extra_css.append(figure_markup.STYLESHEET)  # the figures' colours in both palettes
         languages = _other_languages(config)
         if self.site is None or self.site.site != Site(project, settings) or self.site.languages != languages:
             if self.site is not None:
                 self.site.close()
             self.site = SiteState(Site(project, settings), runs_snippets=self.command == "serve", progress=log.info, languages=languages)
         _quiet_jieba()
+        if not settings.matrix.environments:
+            self.matrix = None
+        elif self.matrix is None or (self.matrix.project, self.matrix.settings) != (project, settings.matrix):
+            slugify = (config.mdx_configs.get("toc") or {}).get("slugify")
+            self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []))
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -71,6 +82,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         if nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
         for warning in self._site().prepare().warnings:
+            log.warning(warning)
+        for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -82,14 +95,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         for problem in problems:
             line = problem.line + offset if problem.line > 0 else _front_matter_line(page, "description")
             log.warning(f"{source}:{line}: {problem.message}")
+        if self.matrix is not None:
+            rendered, matrix_problems = self.matrix.render(rendered, page.file.src_uri, _language(page))
+            for message in matrix_problems:
+                log.warning(f"{source}: {message}")
         return rendered + self._site().cite_block(markdown, context, config.site_name, page.canonical_url or page.url)
-
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        # MkDocs validates links to anchors against the ids it saw while rendering, and
-        # pymdownx.superfences hides a fenced block's id from it: add the output blocks' ids.
-        if page.present_anchor_ids is not None and OUTPUT_ID in html:
-            page.present_anchor_ids |= set(OUTPUT_IDS.findall(html))
-        return html
 
     @event_priority(-60)  # after katex-prerender (-50) has typeset the page's formulas
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -97,14 +107,24 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             page.content = self._site().link_math_values(page.content, _page_context(page), lambda target: _url_of(target, page, self.files))
         return context
 
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        html = self._site().fill_figures(html)
+        # MkDocs validates links to anchors against the ids it saw while rendering, and
+        # pymdownx.superfences hides a fenced block's id from it: add the output blocks' ids.
+        if page.present_anchor_ids is not None and OUTPUT_ID in html:
+            page.present_anchor_ids |= set(OUTPUT_IDS.findall(html))
+        return html
+
     @event_priority(-50)  # before mkdocs-static-i18n (-100) builds the other languages
     def _before_other_languages(self, *, config: MkDocsConfig) -> None:
-        """Hold --strict while i18n builds the other languages in nested builds.
+        """Each language's build: the figures' stylesheet; the first one also holds --strict.
 
-        Each nested build would count only its own warnings and abort with that
-        number; without strict they go on, their warnings are counted by the
-        first build, which then aborts with the total of every language.
+        While i18n builds the other languages in nested builds, each of those would
+        count only its own warnings and abort with that number; without strict they
+        go on, their warnings are counted by the first build, which then aborts with
+        the total of every language.
         """
+        write_figure_stylesheet(Path(config.site_dir))
         if not nested_language_build(config) and config.strict:
             self.strict, config.strict = True, False
 
@@ -129,8 +149,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
 
 
 def _page_context(page: Page) -> PageContext:
-    locale = getattr(page.file, "locale", None)
-    return PageContext(page.file.src_path, locale if isinstance(locale, str) else "en", str(page.meta.get("status", "")), _described(page))
+    return PageContext(page.file.src_path, _language(page), str(page.meta.get("status", "")), _described(page))
 
 
 def _described(page: Page) -> bool:
@@ -176,6 +195,18 @@ def _quiet_jieba() -> None:
     jieba = sys.modules.get("jieba")
     if jieba is not None:
         jieba.setLogLevel(logging.WARNING)
+
+
+def _language(page: Page) -> str:
+    """The page's language, as mkdocs-static-i18n sets it on the page's file ("en" without i18n)."""
+    locale = getattr(page.file, "locale", None)
+    return locale if isinstance(locale, str) else "en"
+
+
+def write_figure_stylesheet(site_dir: Path) -> None:
+    target = site_dir / figure_markup.STYLESHEET
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(figure_markup.STYLESHEET_SOURCE.read_bytes())
 
 
 def nested_language_build(config: MkDocsConfig) -> bool:

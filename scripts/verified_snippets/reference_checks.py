@@ -51,6 +51,8 @@ RESULTS_FORMAT = 1
 
 # Significant bits (the implicit one included) and the smallest normal exponent of each dtype.
 DTYPES = {"float32": (24, -126), "float64": (53, -1022), "float16": (11, -14), "bfloat16": (8, -126)}
+# Inputs may also be integers or flags, compared exactly.
+EXACT_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "bool")
 
 
 class ReferenceCheckError(Exception):
@@ -75,7 +77,8 @@ class Input:
     dtype: str = "float32"
 
     def __post_init__(self) -> None:
-        _dtype(self.dtype)
+        if self.dtype not in EXACT_DTYPES:
+            _dtype(self.dtype)
 
     def spec(self) -> dict[str, Any]:
         return {"dtype": self.dtype}
@@ -234,7 +237,7 @@ def _judge(check: Check, index: str, value: Any, reference: Any) -> Finding:
         inside = check.low <= value <= check.high
         return Finding(index, inside, problem="" if inside else f"stored {value!r}, allowed [{check.low!r}, {check.high!r}]")
     if isinstance(check, Input):
-        if isinstance(reference, (bool, str)) or (isinstance(reference, int) and isinstance(value, int)):
+        if check.dtype in EXACT_DTYPES or isinstance(reference, (bool, str)) or (isinstance(reference, int) and isinstance(value, int)):
             same = value == reference and type(value) is type(reference)
             return Finding(index, same, problem="" if same else f"stored {value!r}, the text states {reference!r}")
         wanted = round_to(float(reference), check.dtype)
@@ -389,8 +392,9 @@ def folders_with_checks(project: Project, checks_dir: Path | None) -> list[str]:
 
 
 def results_key(project: Project, checks_dir: Path, folder: str) -> str:
-    """What the findings depend on: every module of the checks package, and the folder's output records."""
-    digest = hashlib.sha256()
+    """What the findings depend on: how checks are judged (this module), every module of the
+    checks package, and the folder's output records."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(checks_dir.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in sorted((project.snippets_dir / folder / OUTPUTS_FOLDER).glob("*.json")):

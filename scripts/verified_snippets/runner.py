@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from . import environment, freshness
+from . import environment, figure_files, freshness
 from .atomic_files import remove_leftover_temp_files, write_text_atomically
 from .layout import Project, Snippet
 from .messages import Job, JobResult, RunError
@@ -137,6 +137,7 @@ class SnippetRunner:
         self.repeat = max(1, repeat)
         self.progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
         self.pool: WorkerPool | None = None
+        self.worker_options: dict = {}  # WorkerPool's python= and variables= (an environment of the matrix)
         self._print_lock = threading.Lock()
         self._watch = ProgressWatch(self._say)
 
@@ -218,7 +219,7 @@ class SnippetRunner:
 
     def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
-            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child())
+            self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child(), **self.worker_options)
         else:
             self.pool.grow_to(count)
         return self.pool
@@ -289,9 +290,9 @@ class SnippetRunner:
                     self._say(f"FAILED {outcome.error}\n    (previous output kept)")
                     return outcome, None
             for number, other in enumerate(results[1:], start=2):
-                if other.stdout != first.stdout or other.values != first.values:
+                if other.stdout != first.stdout or other.values != first.values or other.figures != first.figures:
                     line, a, b = first_difference(first.stdout, other.stdout)
-                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs"
+                    detail = f"line {line} of the output differs between run 1 and run {number}: {a!r} vs {b!r}" if first.stdout != other.stdout else "VALUES differ between runs" if first.values != other.values else "a figure's SVG differs between runs"
                     error = f"{snippet.display_path}: non-deterministic output; {detail}. Seed the random number generators (torch.manual_seed) or avoid printing what changes."
                     self._say(f"FAILED {error}\n    (previous output kept)")
                     return Outcome(snippet, OutcomeStatus.FAILED, reason, error), None
@@ -317,6 +318,12 @@ class SnippetRunner:
         return outcomes
 
     def _store(self, item: PreparedSnippet, result: JobResult) -> None:
+        figures = figure_files.write_figures(item.snippet, result.figures)  # before the record that names them
+        write_record(item.snippet.output_path, self._record(item, result, figures))
+        figure_files.remove_other_figures(item.snippet, figures)
+
+    def _record(self, item: PreparedSnippet, result: JobResult, figures: list | None = None) -> OutputRecord:
+        """The record of a run; `figures`: the entries of figures already written (a matrix cell writes none)."""
         root = self.project.root
         dependencies = {}
         for path in result.reads:
@@ -324,6 +331,8 @@ class SnippetRunner:
                 digest = sha256_file(Path(path))
                 if digest is not None:
                     dependencies[Path(path).resolve().relative_to(root).as_posix()] = digest
+        if figures is None:
+            figures = figure_files.describe_figures(item.snippet, result.figures)
         chunks = item.plan.chunks(item.text, result.statement_stdout)
         sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
         record = OutputRecord(
@@ -344,8 +353,9 @@ class SnippetRunner:
             generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             seconds=result.seconds,
             lint=[[p.line, p.message] for p in label_numbers(item.text, item.snippet.display_path, self.settings.allowed_numbers)],
+            figures=figures,
         )
-        write_record(item.snippet.output_path, record)
+        return record
 
     # -- the last failed run of each snippet, so that the build can say why its output is stale.
 

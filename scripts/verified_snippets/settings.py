@@ -17,8 +17,21 @@ from pathlib import Path
 from .atomic_files import write_text_atomically
 from .layout import Project
 
-SETTINGS_CACHE_VERSION = 4
+SETTINGS_CACHE_VERSION = 5
 PLUGIN_NAME = "verified-snippets"
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    """The environment matrix: its columns, its page, where upgrade reports go, the default tolerance."""
+
+    environments: tuple[str, ...] = ()  # none: the matrix is off
+    page: str = ""  # under docs_dir
+    reports_folder: str = "reports"  # relative to the project root
+    ulp: float = 4.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "environments", tuple(self.environments))  # a list when read back from JSON
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,11 @@ class EngineSettings:
     notebooks_folder: str = "notebooks"
     checks_folder: str = ""  # the reference checks package (absolute); "": bound values need no checks
     allowed_numbers: tuple[float, ...] = ()  # constants that pages and print labels may type
+    matrix: MatrixSettings = MatrixSettings()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.matrix, dict):  # read back from the JSON cache
+            object.__setattr__(self, "matrix", MatrixSettings(**self.matrix))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
+from .figure_markup import FigureMarkup, PlacedFigures, record_warnings
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
@@ -69,6 +70,7 @@ class SiteState:
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
         self.linked_formulas: dict[str, str] = {}  # formulas with their values linked, kept across serve rebuilds
+        self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
@@ -105,12 +107,14 @@ class SiteState:
                 report.warnings.append(_stale_message(state.snippet.display_path, state.reason, last_failures.get(name), sha256_file(state.snippet.path), regenerate))
             elif state.record is not None:
                 report.warnings += [f"{state.snippet.display_path}:{line}: {message}" for line, message in state.record.lint]
+            report.warnings += record_warnings(state.snippet.display_path, state.record)
         for orphan in self.project.orphaned_outputs():
             report.warnings.append(f"{self.project.display(orphan)}: output of a snippet that no longer exists; run `{regenerate}`")
         self.outlines = PageIndex(self.project).pages()
         report.warnings += self._check_pages()
         report.warnings += self._check_references()
         self.ledgers = {}
+        self.placed_figures.html_by_token.clear()  # a long `mkdocs serve` keeps only this build's figures
         self.renderer = self._new_renderer()
         return report
 
@@ -197,7 +201,7 @@ class SiteState:
         problems = self._check_article(structure, page)
         markdown = ledger.fill(markdown, self._ledger(page.language), page.language, page.path, self.site.settings.regenerate_command)
         links = value_provenance.ValueLinks(page.language, lambda snippet: self._output_elsewhere(snippet, page.path))
-        rendered, render_problems = self.renderer.render(markdown, links)
+        rendered, render_problems = self.renderer.render(markdown, page.language, links)
         self.value_links[page.path] = links
         if page.status == DRAFT:
             rendered = _after_title(rendered, DRAFT_BANNER.get(page.language, DRAFT_BANNER["en"]))
@@ -266,13 +270,18 @@ class SiteState:
             self.ledgers[key] = ledger.entries(outlines, self.state_of, self.results.get, self.current_results.__contains__)
         return self.ledgers[key]
 
+    def fill_figures(self, html: str) -> str:
+        """A rendered page's HTML with its figures in place of their placeholders."""
+        return self.placed_figures.fill(html)
+
     def never_shown(self) -> list[str]:
         shown = self.renderer.embedded
         return [s.display_path for s in self.project.snippets() if s.name not in shown]
 
     def _new_renderer(self) -> PageRenderer:
         folder = self.project.display(self.project.snippets_dir)
-        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder)
+        figures = FigureMarkup(self.project.snippets_dir, folder, self.placed_figures)
+        return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder, figures)
 
 
 def _stale_message(display_path: str, reason: str, last_failure: dict | None, source_sha256: str | None, regenerate: str) -> str:

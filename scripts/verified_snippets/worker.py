@@ -184,6 +184,8 @@ def run_job(job: Job, protocol_fds: list[int], worker_folder: str) -> JobResult:
             device=report.device,
             torch=report.torch,
             seconds=report.seconds,
+            cpu_capability=report.cpu_capability,
+            figures=report.figures,
         )
     return JobResult.failed(job.id, error, wall, stderr)
 

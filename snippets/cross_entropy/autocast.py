@@ -1,4 +1,5 @@
 """Where the bit-for-bit identity stops: CPU autocast to bfloat16."""
+# snippet-engine: devices=cpu; it is about CPU autocast: torch.autocast("cpu", ...) and the CPU's lists of operators it casts
 
 import torch
 import torch.nn as nn

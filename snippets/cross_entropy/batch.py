@@ -1,12 +1,15 @@
 """The decomposition on a batch of two samples, then both APIs side by side."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn as nn
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # Two samples (rows), three classes (columns); one target class per sample.
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 N = logits.shape[0]
 
 # --8<-- [start:log_softmax]

@@ -1,4 +1,6 @@
 """Bit-for-bit comparison of the two ways, for the loss and for its gradient."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=grid,device; the first line and VALUES name the device the run used
 
 import itertools
 

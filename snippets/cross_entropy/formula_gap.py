@@ -1,6 +1,10 @@
 """How far the formula z - logsumexp(z) lands from the log_softmax kernel in float32."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=sweep,largest_gap_at_scale_10,largest_relative; each number is the largest rounding gap over 1,000 random rows, and which row rounds worst depends on how the kernels vectorise log_softmax and logsumexp
 
 import torch
+
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 # --8<-- [start:sweep]
 # Random float32 logits, ROWS samples of C classes, entries scale * N(0, 1),
@@ -17,7 +21,7 @@ print(f"{'scale':>6}{'C':>6}  {'largest |gap|':>13}  {'in eps x max(|z_j|, |LSE|
 largest_gap, largest_relative = {}, 0.0
 for scale in SCALES:
     for num_classes in CLASSES:
-        z = scale * torch.randn(ROWS, num_classes)
+        z = (scale * torch.randn(ROWS, num_classes)).to(DEVICE)
         lse = torch.logsumexp(z, dim=1, keepdim=True)
         gap = (torch.log_softmax(z, dim=1) - (z - lse)).abs()
         relative = gap / (EPS * torch.maximum(z.abs(), lse.abs()))

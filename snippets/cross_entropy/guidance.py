@@ -1,12 +1,15 @@
 """Practical mistakes and options, each checked on the article's batch."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 C = logits.shape[1]
 
 # --8<-- [start:softmax_first]
@@ -43,7 +46,7 @@ print("NLLLoss(log_softmax(z))          =", f"{nn.NLLLoss()(log_probs, targets).
 # Only CrossEntropyLoss accepts class probabilities as the target (same shape
 # as the logits, floating point). It then computes -sum_j p_j log q_j per row.
 soft = torch.tensor([[0.1, 0.8, 0.1],
-                     [0.0, 0.3, 0.7]])
+                     [0.0, 0.3, 0.7]], device=DEVICE)
 loss_soft = nn.CrossEntropyLoss()(logits, soft)
 by_formula = -(soft * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
 print("CrossEntropyLoss(z, p)            =", f"{loss_soft.item():.6f}")
@@ -57,7 +60,7 @@ loss_smooth = nn.CrossEntropyLoss(label_smoothing=eps)(logits, targets)
 smoothed = (1 - eps) * F.one_hot(targets, C).float() + eps / C
 loss_smooth_soft = nn.CrossEntropyLoss()(logits, smoothed)
 print("smoothed targets:", smoothed)
-print("CrossEntropyLoss(label_smoothing=0.1) =", f"{loss_smooth.item():.6f}")
+print(f"CrossEntropyLoss(label_smoothing={eps:g}) =", f"{loss_smooth.item():.6f}")
 print("CrossEntropyLoss(z, smoothed targets) =", f"{loss_smooth_soft.item():.6f}")
 # --8<-- [end:label_smoothing]
 

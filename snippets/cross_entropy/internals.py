@@ -1,4 +1,5 @@
 """Watch which ATen operators run for nn.CrossEntropyLoss and for the two-step way."""
+# snippet-engine: devices=cpu; it traces ATen's CPU kernels: the profiler records ProfilerActivity.CPU and the dispatch keys are the CPU's
 
 import contextlib
 import os

@@ -1,17 +1,19 @@
 """Where the two-step API earns its place: models that already speak log-probabilities."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn as nn
 
 torch.manual_seed(0)
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
-features = torch.randn(4, 6)
-targets = torch.tensor([0, 2, 1, 2])
+features = torch.randn(4, 6).to(DEVICE)
+targets = torch.tensor([0, 2, 1, 2], device=DEVICE)
 
 # --8<-- [start:log_prob_head]
 # A classifier whose forward() ends in LogSoftmax returns log-probabilities,
 # which can be inspected and turned into probabilities at any time.
-model = nn.Sequential(nn.Linear(6, 3), nn.LogSoftmax(dim=1))
+model = nn.Sequential(nn.Linear(6, 3), nn.LogSoftmax(dim=1)).to(DEVICE)
 log_probs = model(features)
 probs = log_probs.detach().exp()  # detached: inspection only, not training
 print("row sums of exp(log_probs):", probs.sum(dim=1))
@@ -42,10 +44,10 @@ class MixtureOfSoftmaxes(nn.Module):
         return torch.logsumexp(log_pi + torch.log_softmax(z, dim=2), dim=1)
 
 
-mixture = MixtureOfSoftmaxes(6, 3, num_experts=2)
+mixture = MixtureOfSoftmaxes(6, 3, num_experts=2).to(DEVICE)
 mixture_log_probs = mixture(features)
 normalised = torch.allclose(mixture_log_probs.logsumexp(dim=1),
-                            torch.zeros(4), atol=1e-6)
+                            torch.zeros(4, device=DEVICE), atol=1e-6)
 print("log-probabilities normalised:", normalised)
 print("NLLLoss on the mixture      :",
       f"{nn.NLLLoss()(mixture_log_probs, targets).item():.4f}")
@@ -54,16 +56,16 @@ print("NLLLoss on the mixture      :",
 # --8<-- [start:same_options]
 # weight= and ignore_index= mean the same in both losses, so moving from one
 # to the other loses nothing. Target -100 (the default ignore_index) is skipped.
-logits = torch.randn(4, 3)
-partial_targets = torch.tensor([0, -100, 1, 2])
-class_weight = torch.tensor([1.0, 2.0, 0.5])
+logits = torch.randn(4, 3).to(DEVICE)
+partial_targets = torch.tensor([0, -100, 1, 2], device=DEVICE)
+class_weight = torch.tensor([1.0, 2.0, 0.5], device=DEVICE)
 ce = nn.CrossEntropyLoss(weight=class_weight)(logits, partial_targets)
 two_step = nn.NLLLoss(weight=class_weight)(nn.LogSoftmax(dim=1)(logits), partial_targets)
 print("weighted, one target ignored, bit-for-bit equal:", torch.equal(ce, two_step))
 # --8<-- [end:same_options]
 
 VALUES = {
-    "log_prob_rows_normalised": torch.allclose(probs.sum(dim=1), torch.ones(4)),
+    "log_prob_rows_normalised": torch.allclose(probs.sum(dim=1), torch.ones(4, device=DEVICE)),
     "mixture_normalised": normalised,
     "weighted_ignore_equal": torch.equal(ce, two_step),
 }

@@ -1,9 +1,11 @@
 """What each of the three modules takes and returns: shapes and dtypes."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn as nn
 
 torch.manual_seed(0)
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 
 def describe(t):
@@ -13,8 +15,8 @@ def describe(t):
 
 # --8<-- [start:shapes]
 N, C = 4, 3
-logits = torch.randn(N, C)          # raw scores, any real numbers
-targets = torch.randint(C, (N,))    # class indices in [0, C), dtype int64
+logits = torch.randn(N, C).to(DEVICE)          # raw scores, any real numbers
+targets = torch.randint(C, (N,)).to(DEVICE)    # class indices in [0, C), dtype int64
 
 log_probs = nn.LogSoftmax(dim=1)(logits)  # dim=1 is the class dimension
 rows = [
@@ -38,8 +40,8 @@ for name, inp, tgt, out in rows:
 # Dense prediction (e.g. one class per pixel): the class dimension stays at
 # dim=1 and the targets drop it, so (N, C, d1) logits pair with (N, d1) targets.
 d1 = 5
-spatial_logits = torch.randn(N, C, d1)
-spatial_targets = torch.randint(C, (N, d1))
+spatial_logits = torch.randn(N, C, d1).to(DEVICE)
+spatial_targets = torch.randint(C, (N, d1)).to(DEVICE)
 spatial_none = nn.CrossEntropyLoss(reduction="none")(spatial_logits, spatial_targets)
 spatial_mean = nn.CrossEntropyLoss()(spatial_logits, spatial_targets)
 print("logits :", describe(spatial_logits))

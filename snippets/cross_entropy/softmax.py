@@ -1,8 +1,11 @@
 """Softmax: positive, sums to one, keeps the order, ignores a common shift."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 
-z = torch.tensor([2.0, -1.0, 0.0, 3.5])
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
+z = torch.tensor([2.0, -1.0, 0.0, 3.5], device=DEVICE)
 
 # --8<-- [start:probabilities]
 p = torch.softmax(z, dim=0)
@@ -19,10 +22,10 @@ print("same ranking  :", torch.equal(torch.argsort(z), torch.argsort(p)))
 # denominator by exp(c), which cancels.
 c = 100.0
 p_shifted = torch.softmax(z + c, dim=0)
-print("softmax(z + 100) =", p_shifted)
+print(f"softmax(z + {c:g}) =", p_shifted)
 # Bit-for-bit equality holds here because PyTorch subtracts the row maximum
 # first and z + 100 - max(z + 100) is exactly z - max(z) for these inputs.
-print("torch.equal(softmax(z), softmax(z + 100)):", torch.equal(p, p_shifted))
+print(f"torch.equal(softmax(z), softmax(z + {c:g})):", torch.equal(p, p_shifted))
 # --8<-- [end:shift]
 
 VALUES = {

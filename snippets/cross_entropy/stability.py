@@ -1,14 +1,17 @@
 """Why log(softmax(x)) breaks on large logit gaps and log_softmax does not."""
+# snippet-engine: devices=cpu,cuda
 
 import math
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # One sample, two classes, logits 1000 apart, and the target is the class the
 # model considers hopeless. float32, the usual training dtype.
-gap_logits = torch.tensor([[0.0, 1000.0]])
-target = torch.tensor([0])
+gap_logits = torch.tensor([[0.0, 1000.0]], device=DEVICE)
+target = torch.tensor([0], device=DEVICE)
 
 # --8<-- [start:naive]
 x_naive = gap_logits.clone().requires_grad_(True)
@@ -41,7 +44,7 @@ print("F.cross_entropy =", F.cross_entropy(gap_logits, target).item())
 # The other failure: computing softmax literally as exp(z) / sum(exp(z)).
 # exp(1000) is far above the float32 maximum (about 3.4e38), so it is inf,
 # and inf / inf is NaN.
-big = torch.tensor([1000.0, 1001.0])
+big = torch.tensor([1000.0, 1001.0], device=DEVICE)
 literal = torch.exp(big) / torch.exp(big).sum()
 print("exp(z)                     =", torch.exp(big))
 print("exp(z) / sum(exp(z))       =", literal)

@@ -1,11 +1,14 @@
 """One sample, three classes, worked through by hand and then by PyTorch."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn as nn
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # The inputs of the worked example. float32 is PyTorch's default dtype, so
 # these are the exact numbers a model would hand to the loss.
-z = torch.tensor([1.0, 2.0, 0.5])
+z = torch.tensor([1.0, 2.0, 0.5], device=DEVICE)
 y = 1
 
 # --8<-- [start:softmax]
@@ -42,7 +45,7 @@ print("-log(softmax)_y   =", f"{-torch.log(p[y]).item():.4f}")
 # --8<-- [start:compare]
 # PyTorch's losses want a batch, so add a batch dimension of size 1.
 logits = z.unsqueeze(0)  # shape (1, 3)
-target = torch.tensor([y])  # shape (1,)
+target = torch.tensor([y], device=DEVICE)  # shape (1,)
 ce = nn.CrossEntropyLoss()(logits, target)
 two_step = nn.NLLLoss()(nn.LogSoftmax(dim=1)(logits), target)
 print("nn.CrossEntropyLoss          =", f"{ce.item():.4f}")

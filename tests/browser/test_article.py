@@ -107,11 +107,11 @@ def open_result(session, page, url_path: str) -> None:
 def chinese_query(article: str) -> str:
     """A Chinese word a reader would search for this article: the longest run of Han characters in
     its `##` headings that no other article's headings share (its own topic, not the site's)."""
-    def runs(name: str) -> set[str]:
-        text = (DOCS / name.replace(".md", ".zh.md")).read_text(encoding="utf-8")
+    def runs(english: str) -> set[str]:
+        text = (DOCS / english.replace(".md", ".zh.md")).read_text(encoding="utf-8")
         return {run for line in text.splitlines() if line.startswith("## ") for run in re.findall(r"[\u4e00-\u9fff]{2,}", line)}
 
-    others = set().union(*(runs(p.name) for p in DOCS.glob("*.zh.md") if p.name != article.replace(".md", ".zh.md") and p.stem.split(".")[0] + ".md" in ARTICLES))
+    others = set().union(*(runs(name) for name in ARTICLES if name != article))
     own = sorted(runs(article) - others, key=lambda run: (-len(run), run))
     if not own:
         pytest.fail(f"{article}: its Chinese headings share every word with other articles; nothing to search for")
@@ -179,6 +179,7 @@ def test_screenshot(new_session, article_page, scheme, device):
     page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{article_page.slug}-{scheme}-{device}.png"  # one set per article
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    # A long page at phone width is a tall image: give the capture time on a busy machine.
+    page.screenshot(path=str(path), full_page=True, animations="disabled", timeout=90_000)
     assert path.stat().st_size > 10_000
     session.assert_clean()

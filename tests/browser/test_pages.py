@@ -51,7 +51,9 @@ def test_every_snippet_output_is_shown_under_its_code(session, site_page):
     # One round trip for all blocks: what a reader sees, and what sits around each block.
     blocks = page.locator(".snippet-output").evaluate_all(
         """blocks => blocks.map(el => {
-            const prev = el.previousElementSibling, next = el.nextElementSibling;
+            const prev = el.previousElementSibling;
+            let next = el.nextElementSibling;  // the section's figures, if any, come before the provenance line
+            while (next && next.matches('figure.snippet-figure')) next = next.nextElementSibling;
             const box = el.getBoundingClientRect();
             return {
                 target: el.dataset.snippet,

@@ -50,6 +50,9 @@ F32 = 4  # the float32 budget, in ulp (see the module's docstring)
 FORMULA_BOUND_K = 4  # the bound the article states for z - logsumexp(z), in eps x max(|z_j|, |LSE|)
 SWEEP_SCALES, SWEEP_CLASSES, SWEEP_ROWS = [1, 10, 100, 1000], [3, 10, 1000], 1000
 EPS32 = mpmath.mpf(2) ** -23  # float32 machine epsilon
+# The gap sweep: logits (0, gap), target 0; the close-up grid's step.
+SWEEP_CLOSE_STEP = 0.01
+GRADIENT_LOGITS, GRADIENT_TARGET = WORKED_LOGITS, WORKED_TARGET  # the gradient figure's sample
 
 # The operators in the profiler tree of nn.CrossEntropyLoss, with the overloads
 # the C++ code calls (LossNLL.cpp: at::log_softmax(self, dim, dtype), which calls
@@ -141,6 +144,31 @@ def gap_log_softmax_entry_1():
     """log_softmax((0, 1000))_1 = -log(1 + e^-1000), about -5e-435, which float32 stores as 0."""
     z = [f32(v) for v in GAP_LOGITS[0]]
     return to_f32(log_softmax(z)[1])
+
+
+def first_f32_above(x, inclusive: bool) -> float:
+    """The smallest float32 that is above x (or equal to it, when `inclusive`)."""
+    candidate = np.float32(float(x))
+    while mpmath.mpf(float(candidate)) < x or (not inclusive and mpmath.mpf(float(candidate)) == x):
+        candidate = np.nextafter(candidate, np.float32(np.inf))
+    while True:
+        below = np.nextafter(candidate, np.float32(-np.inf))
+        if mpmath.mpf(float(below)) > x or (inclusive and mpmath.mpf(float(below)) == x):
+            candidate = below
+        else:
+            return float(candidate)
+
+
+def gap_where_q0_is_subnormal():
+    """softmax((0, g))_0 rounds e^-g (the sum rounds to 1). It is below 2**-126 once e^-g is
+    below 2**-126 minus half the subnormal spacing, 2**-150: for g > -log(2**-126 - 2**-150)."""
+    return first_f32_above(-mpmath.log(mpmath.mpf(2) ** -126 - mpmath.mpf(2) ** -150), inclusive=False)
+
+
+def gap_where_q0_is_zero():
+    """e^-g rounds to 0 once it is at most half the smallest subnormal, 2**-150 (a tie goes to
+    the even 0): for g >= 150 log 2."""
+    return first_f32_above(150 * mpmath.log(2), inclusive=True)
 
 
 # ---------------------------------------------------------------- references of the original values
@@ -351,6 +379,39 @@ CHECKS = {
                 "2 max(|z_j|, |LSE|): about 3.5 eps x max(|z_j|, |LSE|) at first order, plus the sum's "
                 "and log's own errors of a few eps; the article's bound of 4 must hold on the sweep"),
     },
+    "gap_sweep.py": {
+        "smallest_normal_log2": Exact(-126, why="IEEE 754 binary32: the smallest normal number is 2**emin, emin = -126"),
+        "half_smallest_subnormal_log2": Exact(-150, why="IEEE 754 binary32: the smallest subnormal is 2**(-126 - 23) = 2**-149; half of it is 2**-150"),
+        # Modelled rounding (ulp=0): PyTorch's exp is correctly rounded at these two boundaries.
+        "subnormal_gap": Near(gap_where_q0_is_subnormal, dtype="float32", ulp=0),
+        "underflow_gap": Near(gap_where_q0_is_zero, dtype="float32", ulp=0),
+        "error_normal": Bounded(
+            0.0, float(4 * mpmath.mpf(2) ** -17),
+            why="while q_0 is a normal float32 both ways compute the same loss up to rounding: a few ulp "
+                "of a loss below 87.34, where a float32 ulp is 2**-17"),
+        "error_subnormal": Bounded(
+            float(mpmath.log(2)) - 0.011, float(mpmath.log(2)),
+            why="just below 150 log 2, e^-g lies between 2**-150 and 2**-149.5 and rounds to 2**-149, so the naive "
+                "loss is 149 log 2 against about g: an error just under log 2 at the last grid point before the "
+                f"underflow, which the grid's step of {SWEEP_CLOSE_STEP} places within 0.011 of 150 log 2"),
+        "naive_inf_from_underflow": Exact(True, why="q_0 is 0 from the underflow gap on, and -log 0 = inf"),
+        "stable_finite": Exact(True, why="log_softmax computes z - max - log(sum exp(z - max)), never the log of 0"),
+    },
+    "gradient.py": {
+        "logits": Input(GRADIENT_LOGITS),
+        "target": Exact(GRADIENT_TARGET, why="the worked example's target class, stated in the article"),
+        "softmax": Near(lambda: ref.softmax(_worked()), ulp=F32),
+        "one_hot": Exact([0.0, 1.0, 0.0], why="one-hot of class 1 among three"),
+        "grad": Near(lambda: ref.cross_entropy_grad([_worked()], [GRADIENT_TARGET])[0], ulp=F32),
+        "grad_minus_formula": Bounded(
+            0.0, float(4 * EPS32 / 2),
+            why="autograd forms exp(log_softmax(z)) - onehot, the formula softmax(z) - onehot: the same numbers "
+                "rounded differently, a few ulp of entries below 1 apart"),
+        "grad_sum": Bounded(
+            -float(4 * EPS32 / 2), float(4 * EPS32 / 2),
+            why="the exact entries add up to 0 because the q_j add up to 1; three float32 entries below 1 "
+                "and their sum round by a few ulp of 1/2 at most"),
+    },
     "internals.py": {
         "chain": Exact(CHAIN, why="the call chain of cross_entropy_loss_symint and nll_loss_nd_symint in LossNLL.cpp"),
         "composite": Exact(COMPOSITE, why="dispatch table: only _log_softmax and nll_loss_forward have CPU kernels"),
@@ -408,6 +469,10 @@ def _self_check():
     # The 0 reached by log_softmax((0, 1000)): 0.0 passes with 0 ulp, the smallest subnormal does not.
     zero = gap_log_softmax_entry_1()
     assert _ulps(0.0, zero) == 0 and _ulps(2.0 ** -149, zero) >= 1
+    # The two thresholds of the gap sweep are the float32 numbers right above 126 log 2 and
+    # 150 log 2; the next float32 either way is a different number, so an off-by-one fails.
+    assert gap_where_q0_is_subnormal() > float(126 * mpmath.log(2)) > float(np.nextafter(np.float32(gap_where_q0_is_subnormal()), np.float32(0)))
+    assert gap_where_q0_is_zero() >= float(150 * mpmath.log(2)) > float(np.nextafter(np.float32(gap_where_q0_is_zero()), np.float32(0)))
     # The Bounded range for the sweep's gap: a gap within the old comment's 1e-6 would fail it.
     low, high = 1e-6, float(4 * EPS32 * (7 * 10 + 7))
     assert not (low <= 5e-7 <= high) and not (low <= 1e-4 <= high)
