@@ -73,7 +73,7 @@ CASES = sorted(p.stem for p in GOLDEN.glob("*.md") if not p.stem.endswith(".expe
 @pytest.mark.parametrize("case", CASES)
 def test_page_rewrite_matches_golden_file(case, snippets_dir, request):
     source = (GOLDEN / f"{case}.md").read_text()
-    rendered, problems = renderer(snippets_dir).render(source, links_for(case))
+    rendered, problems = renderer(snippets_dir).render(source, links=links_for(case))
     rendered += "".join(f"<!-- problem at line {p.line}: {p.message} -->\n" for p in problems)
     expected_path = GOLDEN / f"{case}.expected.md"
     if request.config.getoption("--update-golden"):

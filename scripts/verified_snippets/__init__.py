@@ -21,6 +21,10 @@ The stages, snippet -> run -> record -> page, and the module for each:
    `page_markup` (outputs under code, values bound into prose and math;
    `figure_markup` puts figures under them, in the page's language), which
    reads pages through `page_structure` (the one Markdown reader).
+   `value_provenance` makes each bound value a link to its output, named by
+   where it comes from (in math through KaTeX's `\\htmlData`); `citation`
+   writes each article's "Cite this page" block; `build_caches` keeps the
+   theme's templates compiled and listed across `mkdocs serve` rebuilds.
 
 5. **environment matrix**: `environments` (the named ways to run the same
    snippets: cpu-native, cpu-<capability>, cuda, torch-X.Y.Z) -> `matrix_run`

@@ -90,6 +90,7 @@ class VerifiedSnippetsConfig(base.Config):
     regenerate_command = c.Type(str, default=_DEFAULTS.regenerate_command)
     reference_checks_dir = c.Optional(c.Dir(exists=True))
     allowed_numbers = c.ListOfItems(c.Type((int, float)), default=[])
+    require_descriptions = c.Type(bool, default=False)
     matrix = c.SubConfig(MatrixConfig)
 
     def settings(self) -> EngineSettings:
@@ -101,5 +102,6 @@ class VerifiedSnippetsConfig(base.Config):
             notebooks_folder=self.notebooks_dir.strip("/"),
             checks_folder=self.reference_checks_dir or "",
             allowed_numbers=tuple(float(n) for n in self.allowed_numbers),
+            require_descriptions=bool(self.require_descriptions),
             matrix=self.matrix.settings(),
         )

@@ -43,6 +43,7 @@ class EngineSettings:
     notebooks_folder: str = "notebooks"
     checks_folder: str = ""  # the reference checks package (absolute); "": bound values need no checks
     allowed_numbers: tuple[float, ...] = ()  # constants that pages and print labels may type
+    require_descriptions: bool = False  # a published article without `description:` front matter is a warning
     matrix: MatrixSettings = MatrixSettings()
 
     def __post_init__(self) -> None:

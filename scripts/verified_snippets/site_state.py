@@ -214,7 +214,7 @@ class SiteState:
         if not shown or Path(page.path).name.split(".")[0] == "index":
             return []  # not an article: the home pages, the glossary, the guides
         problems = [] if page.status == DRAFT else [Problem(p.line, p.message) for p in page_checks.todo_markers(structure)]
-        if page.status != DRAFT and not page.described:
+        if page.status != DRAFT and not page.described and self.site.settings.require_descriptions:
             problems.append(Problem(0, "has no `description:` in its front matter, or it is still a TODO; write one sentence for search results and link previews"))
         exported = [state.record.values for name in sorted(shown) if (state := self.state_of(name)).record is not None]
         hint = f"{{{{ run: {sorted(shown)[0]} <value> }}}}"
