@@ -7,6 +7,7 @@ command that `make setup` installed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -94,7 +95,8 @@ def test_a_site_written_from_scratch_runs_its_snippet_and_builds(tmp_path):
     assert built.returncode == 0, built.stderr
     page = (site / "site" / "demo" / "index.html").read_text()
     assert "loss = 0.4644" in page  # the snippet's output, under its code
-    assert "The loss is 0.4644, and" in page  # the bound value, in prose
+    # The bound value, in prose: the number, linked to its snippet's output (value_provenance).
+    assert re.search(r'The loss is <a [^>]*data-snippet="demo/hello.py" data-value="loss"[^>]*>0\.4644</a>, and', page), page[:3000]
     assert 'class="katex"' in page and "0.464" in page  # and inside the formula, typeset by KaTeX
     assert "snippets/" not in (site / "mkdocs.yml").read_text()
     assert not (site / "snippets").exists()
