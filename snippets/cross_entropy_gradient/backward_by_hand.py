@@ -1,6 +1,6 @@
 """The two backward kernels of cross-entropy, called by hand, against autograd."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=by_hand,n_differ_same_formula,max_ulp_same_formula,max_ulp_same_formula_target,max_ulp_same_formula_other,n_differ_softmax,max_ulp_softmax,max_ulp_softmax_target,max_ulp_softmax_other; they count where autograd and two hand-written formulas round differently over the big batch, and which entries round which way depends on the exp each kernel uses: ATen's vectorised one (AVX2, AVX512) or the scalar one
+# snippet-engine: varies=by_hand,n_differ_same_formula,max_ulp_same_formula,max_ulp_same_formula_target,max_ulp_same_formula_other,n_differ_softmax,max_ulp_softmax,max_ulp_softmax_target,max_ulp_softmax_other; they count the entries where autograd and two hand-written formulas round differently, and which entries do depends on whether the kernels use ATen's vectorised exp (AVX2, AVX512) or the scalar one
 
 import torch
 import torch.nn.functional as F

@@ -1,6 +1,6 @@
 """The article's question in one run: d(loss)/d(logits) for one sample."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=max_difference; the largest gap between autograd and softmax(z) - onehot(y) is one float32 rounding of an entry or none, depending on how the kernels vectorise exp
+# snippet-engine: varies=max_difference; the largest rounding gap between autograd and softmax(z) - onehot(y): one float32 ulp or none, depending on the kernels' exp
 
 import torch
 import torch.nn.functional as F

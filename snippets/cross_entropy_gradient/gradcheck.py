@@ -1,6 +1,6 @@
 """Every gradient formula of the article against autograd and gradcheck, in float64."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=autograd_grads,max_error; float64 gradients whose entries cancel (s_i q_i - u_i): where an entry is far smaller than q, one ulp of q is hundreds or thousands of ulps of the entry, so the kernels' rounding moves those entries, and with them the largest gap to the closed form
+# snippet-engine: varies=autograd_grads,max_error; float64 entries s_i q_i - u_i that cancel turn one ulp of q into hundreds or thousands of ulps, and the largest gap to the formula moves with them
 
 import math
 

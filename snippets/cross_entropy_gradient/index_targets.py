@@ -1,6 +1,6 @@
 """Class-index targets: the gradient of each reduction, against q - onehot(y)."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=max_abs_diff_sum_formula; the largest gap between autograd and q - Y is a float32 rounding difference, and its size depends on how the kernels vectorise exp
+# snippet-engine: varies=max_abs_diff_sum_formula; the largest rounding gap between autograd and q - Y, which depends on the kernels' exp
 
 import torch
 import torch.nn.functional as F

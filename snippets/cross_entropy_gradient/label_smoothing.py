@@ -1,6 +1,6 @@
 """Label smoothing: the gradient without and with class weights, as PyTorch computes it."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=max_abs_diff_plain,max_abs_diff_weighted; each is the largest float32 rounding gap between autograd and the formula, and its size depends on how the kernels vectorise exp
+# snippet-engine: varies=max_abs_diff_plain,max_abs_diff_weighted; the largest rounding gaps between autograd and the formulas, which depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F

@@ -1,6 +1,6 @@
 """Probability targets: the gradient is q - p, and what an unnormalised p does."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=grad_soft,grad_raw,max_abs_diff_soft,max_abs_diff_raw; entries such as (q_2 - p_2) / N cancel (q_2 is close to p_2), so one float32 ulp of q is up to 32 ulps of the entry, and the gaps to the formulas are float32 rounding differences that depend on how the kernels vectorise exp
+# snippet-engine: varies=grad_soft,grad_raw,max_abs_diff_soft,max_abs_diff_raw; entries q - p that cancel turn one float32 ulp of q into up to 32 ulps, and the gaps to the formulas are rounding gaps that depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F

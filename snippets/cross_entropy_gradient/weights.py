@@ -1,6 +1,6 @@
 """Class weights: what 'mean' divides by, for index and for probability targets."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=max_abs_diff_index,max_abs_diff_prob; each is the largest float32 rounding gap between autograd and the formula, and its size depends on how the kernels vectorise exp
+# snippet-engine: varies=max_abs_diff_index,max_abs_diff_prob; the largest rounding gaps between autograd and the formulas, which depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F

@@ -1,6 +1,6 @@
 """A data set in batches: the mean of per-batch means against the data set's own mean."""
 # snippet-engine: devices=cpu,cuda
-# snippet-engine: varies=mean_of_means,rel_error,accumulated; Python sums of the float32 batch losses: a batch loss that rounds one float32 ulp differently under other kernels moves them by millions of float64 ulps, the unit the matrix counts them in
+# snippet-engine: varies=mean_of_means,rel_error,accumulated; float64 sums of float32 batch losses, in which one float32 ulp of a batch loss is millions of float64 ulps
 
 import torch
 import torch.nn.functional as F
