@@ -1,11 +1,15 @@
 """The two backward kernels of cross-entropy, called by hand, against autograd."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=by_hand,n_differ_same_formula,max_ulp_same_formula,max_ulp_same_formula_target,max_ulp_same_formula_other,n_differ_softmax,max_ulp_softmax,max_ulp_softmax_target,max_ulp_softmax_other; they count the entries where autograd and two hand-written formulas round differently, and which entries do depends on whether the kernels use ATen's vectorised exp (AVX2, AVX512) or the scalar one
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 MEAN, IGNORE_INDEX = 1, -100  # ATen's code for reduction='mean'; the default ignore_index
 
 x = logits.clone().requires_grad_(True)
@@ -21,7 +25,7 @@ loss, total_weight = torch.ops.aten.nll_loss_forward(
 
 # Backward, kernel 1: d loss / d log_probs is -1/total_weight at each target, 0 elsewhere.
 g = torch.ops.aten.nll_loss_backward(
-    torch.tensor(1.0), log_probs, targets, None, MEAN, IGNORE_INDEX, total_weight)
+    torch.tensor(1.0, device=DEVICE), log_probs, targets, None, MEAN, IGNORE_INDEX, total_weight)
 print("nll_loss_backward:")
 print(g)
 
@@ -43,8 +47,8 @@ def ulps_apart(a, b):
 # round differently in float32.
 N_BIG, C_BIG = 64, 10
 gen = torch.Generator().manual_seed(0)
-big = 3 * torch.randn(N_BIG, C_BIG, generator=gen)
-big_targets = torch.randint(C_BIG, (N_BIG,), generator=gen)
+big = (3 * torch.randn(N_BIG, C_BIG, generator=gen)).to(DEVICE)
+big_targets = torch.randint(C_BIG, (N_BIG,), generator=gen).to(DEVICE)
 xb = big.clone().requires_grad_(True)
 F.cross_entropy(xb, big_targets, reduction="sum").backward()
 

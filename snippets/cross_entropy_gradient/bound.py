@@ -1,9 +1,12 @@
 """How large can the gradient get? Bounded entries, however wrong the model is."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
 
-target = torch.tensor([0])
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
+target = torch.tensor([0], device=DEVICE)
 margins = [1.0, 10.0, 100.0, 1000.0]
 
 # --8<-- [start:saturation]
@@ -11,7 +14,7 @@ margins = [1.0, 10.0, 100.0, 1000.0]
 print(f"{'m':>7} {'loss':>10}   gradient")
 losses, grads = [], []
 for m in margins:
-    x = torch.tensor([[0.0, m, 0.0]], requires_grad=True)
+    x = torch.tensor([[0.0, m, 0.0]], device=DEVICE, requires_grad=True)
     loss = F.cross_entropy(x, target)
     loss.backward()
     losses.append(loss.item())
@@ -22,9 +25,9 @@ for m in margins:
 # --8<-- [start:norms]
 # For one sample, |q - e_y| sums to 2 (1 - q_y): the target entry is q_y - 1
 # and the others add up to 1 - q_y.
-z = torch.tensor([1.0, 2.0, 0.5], requires_grad=True)
+z = torch.tensor([1.0, 2.0, 0.5], device=DEVICE, requires_grad=True)
 y = 1
-F.cross_entropy(z, torch.tensor(y)).backward()
+F.cross_entropy(z, torch.tensor(y, device=DEVICE)).backward()
 q_y = torch.softmax(z.detach(), dim=0)[y]
 print(f"1 - q_y              = {1 - q_y.item():.4f}")
 print(f"sum_k |dl/dz_k|      = {z.grad.abs().sum().item():.4f}")

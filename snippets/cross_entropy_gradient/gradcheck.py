@@ -1,4 +1,6 @@
 """Every gradient formula of the article against autograd and gradcheck, in float64."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=autograd_grads,max_error; float64 entries s_i q_i - u_i that cancel turn one ulp of q into hundreds or thousands of ulps, and the largest gap to the formula moves with them
 
 import math
 
@@ -6,16 +8,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # Random inputs from NumPy's seeded generator (uniform draws and arithmetic
 # only), so that a check without PyTorch can regenerate exactly the same numbers.
 rng = np.random.default_rng(2026)
 N, C = 4, 5
-z0 = torch.from_numpy(6.0 * rng.random((N, C)) - 3.0)  # logits in [-3, 3)
-y = torch.from_numpy(rng.integers(0, C, N))  # class indices, int64
+z0 = torch.from_numpy(6.0 * rng.random((N, C)) - 3.0).to(DEVICE)  # logits in [-3, 3)
+y = torch.from_numpy(rng.integers(0, C, N)).to(DEVICE)  # class indices, int64
 p_np = rng.random((N, C))
-p = torch.from_numpy(p_np / p_np.sum(axis=1, keepdims=True))  # rows sum to 1
-w = torch.from_numpy(0.5 + 1.5 * rng.random(C))  # class weights in [0.5, 2)
-v = torch.from_numpy(rng.random(N) + 0.5)  # upstream gradient for 'none'
+p = torch.from_numpy(p_np / p_np.sum(axis=1, keepdims=True)).to(DEVICE)  # rows sum to 1
+w = torch.from_numpy(0.5 + 1.5 * rng.random(C)).to(DEVICE)  # class weights in [0.5, 2)
+v = torch.from_numpy(rng.random(N) + 0.5).to(DEVICE)  # upstream gradient for 'none'
 EPS = 0.1
 TOL = 1e-15
 
@@ -25,7 +29,7 @@ def closed_form(z, target, weight, eps, reduction, upstream):
     index = target.dtype == torch.int64
     p = F.one_hot(target, C).to(z.dtype) if index else target
     p = (1 - eps) * p + eps / C  # label smoothing (eps = 0: unchanged)
-    w = torch.ones(C, dtype=z.dtype) if weight is None else weight
+    w = torch.ones(C, dtype=z.dtype, device=z.device) if weight is None else weight
     u = w * p  # u_ij = w_j p_ij
     g = u.sum(dim=1, keepdim=True) * torch.softmax(z, dim=1) - u
     if reduction == "mean":  # D: sum of target weights for indices, N for probabilities

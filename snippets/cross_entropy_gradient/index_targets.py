@@ -1,12 +1,16 @@
 """Class-index targets: the gradient of each reduction, against q - onehot(y)."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=max_abs_diff_sum_formula; the largest rounding gap between autograd and q - Y, which depends on the kernels' exp
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # Two samples (rows), C = 3 classes, one target class per sample.
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 N, C = logits.shape
 
 

@@ -1,12 +1,16 @@
 """Label smoothing: the gradient without and with class weights, as PyTorch computes it."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=max_abs_diff_plain,max_abs_diff_weighted; the largest rounding gaps between autograd and the formulas, which depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
-w = torch.tensor([1.0, 2.0, 0.5])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
+w = torch.tensor([1.0, 2.0, 0.5], device=DEVICE)
 eps = 0.1
 N, C = logits.shape
 

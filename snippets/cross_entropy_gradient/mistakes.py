@@ -1,11 +1,14 @@
 """Common mistakes around the gradient of cross-entropy, each shown failing."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 N, C = logits.shape
 
 
@@ -39,14 +42,14 @@ print("right: (q - Y)/N matches autograd:", torch.allclose(q_minus_y / N, x.grad
 # --8<-- [end:missing_n]
 
 # --8<-- [start:errors]
-soft = torch.softmax(torch.randn(N, C, generator=torch.Generator().manual_seed(0)), dim=1)
+soft = torch.softmax(torch.randn(N, C, generator=torch.Generator().manual_seed(0)).to(DEVICE), dim=1)
 errors = {
     "label_smoothing=1.5": error_of(
         lambda: F.cross_entropy(logits, targets, label_smoothing=1.5)),
     "probabilities with ignore_index=0": error_of(
         lambda: F.cross_entropy(logits, soft, ignore_index=0)),
     "weight of length C - 1": error_of(
-        lambda: F.cross_entropy(logits, targets, weight=torch.ones(C - 1))),
+        lambda: F.cross_entropy(logits, targets, weight=torch.ones(C - 1, device=DEVICE))),
 }
 for case, message in errors.items():
     print(f"{case}:\n    {message}")

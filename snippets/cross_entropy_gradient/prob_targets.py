@@ -1,17 +1,21 @@
 """Probability targets: the gradient is q - p, and what an unnormalised p does."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=grad_soft,grad_raw,max_abs_diff_soft,max_abs_diff_raw; entries q - p that cancel turn one float32 ulp of q into up to 32 ulps, and the gaps to the formulas are rounding gaps that depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
 N = logits.shape[0]
 # One distribution per sample, same shape as the logits.
 P = torch.tensor([[0.1, 0.8, 0.1],
-                  [0.0, 0.3, 0.7]])
+                  [0.0, 0.3, 0.7]], device=DEVICE)
 # Scores that are not a distribution: the rows sum to 4 and to 2.
 P_raw = torch.tensor([[1.0, 3.0, 0.0],
-                      [0.5, 0.5, 1.0]])
+                      [0.5, 0.5, 1.0]], device=DEVICE)
 
 
 def grad_of(target):

@@ -1,8 +1,11 @@
 """'mean' against 'sum' when training: how the batch size enters the gradient."""
+# snippet-engine: devices=cpu,cuda
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 # A linear classifier, logits = X W^T, starting from W = 0, on data labelled
 # by a random linear "teacher". The inputs come from NumPy's seeded generator
@@ -11,9 +14,9 @@ rng = np.random.default_rng(7)
 D, C, N_MAX = 5, 3, 256
 X_np = (2.0 * rng.random((N_MAX, D)) - 1.0).astype(np.float32)
 teacher = 2.0 * rng.random((C, D)) - 1.0
-X_all = torch.from_numpy(X_np)
-y_all = torch.from_numpy((X_np.astype(np.float64) @ teacher.T).argmax(axis=1))
-W0 = torch.zeros(C, D)
+X_all = torch.from_numpy(X_np).to(DEVICE)
+y_all = torch.from_numpy((X_np.astype(np.float64) @ teacher.T).argmax(axis=1)).to(DEVICE)
+W0 = torch.zeros(C, D, device=DEVICE)
 BATCH_SIZES = [4, 32, 256]
 
 

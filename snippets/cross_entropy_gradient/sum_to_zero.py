@@ -1,17 +1,20 @@
 """The gradient sums to zero on paper; in float32 it need not."""
+# snippet-engine: devices=cpu,cuda
 
 import math
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # Two classes, logits 20 apart; the target is the class the model already favours.
 gap_logits = [[20.0, 0.0]]
-target = torch.tensor([0])
+target = torch.tensor([0], device=DEVICE)
 
 
 def grad_and_log_probs(dtype):
-    x = torch.tensor(gap_logits, dtype=dtype, requires_grad=True)
+    x = torch.tensor(gap_logits, dtype=dtype, device=DEVICE, requires_grad=True)
     F.cross_entropy(x, target).backward()
     return x.grad[0], F.log_softmax(x.detach(), dim=1)[0]
 
@@ -48,7 +51,7 @@ print(f"float64 spacing below 1: 2^{below_one64}, above 1: 2^{above_one64}")
 # sum rounds to 1, log(1) = 0, and q_target = exp(0) = 1 exactly.
 def first_gap_with_zero_target_gradient(dtype):
     for d in range(1, 60):
-        x = torch.tensor([[float(d), 0.0]], dtype=dtype, requires_grad=True)
+        x = torch.tensor([[float(d), 0.0]], dtype=dtype, device=DEVICE, requires_grad=True)
         F.cross_entropy(x, target).backward()
         if x.grad[0, 0].item() == 0.0:
             return d

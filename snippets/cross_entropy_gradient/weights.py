@@ -1,14 +1,18 @@
 """Class weights: what 'mean' divides by, for index and for probability targets."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=max_abs_diff_index,max_abs_diff_prob; the largest rounding gaps between autograd and the formulas, which depend on the kernels' exp
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
-                       [0.1, 0.5, 2.0]])
-targets = torch.tensor([1, 2])
+                       [0.1, 0.5, 2.0]], device=DEVICE)
+targets = torch.tensor([1, 2], device=DEVICE)
 P = torch.tensor([[0.1, 0.8, 0.1],
-                  [0.0, 0.3, 0.7]])
-w = torch.tensor([1.0, 2.0, 0.5])  # one weight per class
+                  [0.0, 0.3, 0.7]], device=DEVICE)
+w = torch.tensor([1.0, 2.0, 0.5], device=DEVICE)  # one weight per class
 N, C = logits.shape
 
 

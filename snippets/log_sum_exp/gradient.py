@@ -1,7 +1,10 @@
 """The gradient of -log(softmax(z))[0]: finite, then NaN and inf, then NaN everywhere."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
+
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 # Logits (0, g), target class 0, float32. One gap in each of the three regimes
 # that the thresholds snippet finds: below ln(max), between ln(max) and the gap
@@ -10,7 +13,7 @@ GAPS = (80.0, 95.0, 110.0)
 
 
 def naive(g):
-    z = torch.tensor([0.0, g], requires_grad=True)
+    z = torch.tensor([0.0, g], device=DEVICE, requires_grad=True)
     q = torch.softmax(z, dim=0)
     loss = -torch.log(q)[0]
     loss.backward()
@@ -18,7 +21,7 @@ def naive(g):
 
 
 def stable(g):
-    z = torch.tensor([0.0, g], requires_grad=True)
+    z = torch.tensor([0.0, g], device=DEVICE, requires_grad=True)
     loss = -F.log_softmax(z, dim=0)[0]
     loss.backward()
     return loss.detach(), z.grad
@@ -35,9 +38,9 @@ for g, ((q, loss, grad), (s_loss, s_grad)) in results.items():
 # --8<-- [start:by_hand]
 # The same backward pass, one operation at a time, for the middle gap.
 g = GAPS[1]
-q = torch.softmax(torch.tensor([0.0, g]), dim=0)
-grad_log = torch.tensor([-1.0, 0.0]) / q     # backward of -log(q)[0]: d/dq = (-1/q_0, 0)
-dot = (grad_log * q).sum()                   # softmax backward: q * (grad - <grad, q>)
+q = torch.softmax(torch.tensor([0.0, g], device=DEVICE), dim=0)
+grad_log = torch.tensor([-1.0, 0.0], device=DEVICE) / q  # backward of -log(q)[0]: d/dq = (-1/q_0, 0)
+dot = (grad_log * q).sum()                               # softmax backward: q * (grad - <grad, q>)
 grad_z = q * (grad_log - dot)
 print(f"gap {g:g}: q = {q.tolist()}")
 print("  -1/q_0                 =", grad_log[0].item())
@@ -46,7 +49,7 @@ print("  grad_0 - <grad, q>     =", (grad_log[0] - dot).item(), "  (-inf minus -
 print("  q * (grad - <grad, q>) =", grad_z.tolist())
 print("  autograd gave          =", results[g][0][2].tolist())
 # And where q_0 is exactly 0:
-q0 = torch.softmax(torch.tensor([0.0, GAPS[2]]), dim=0)
+q0 = torch.softmax(torch.tensor([0.0, GAPS[2]], device=DEVICE), dim=0)
 print(f"gap {GAPS[2]:g}: -1/q_0 = {(-1.0 / q0[0]).item()}, <grad, q> = {(-1.0 / q0[0] * q0[0]).item()}")
 # --8<-- [end:by_hand]
 

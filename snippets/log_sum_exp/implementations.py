@@ -1,4 +1,5 @@
 """torch.logsumexp, a hand-written max-shift, SciPy and NumPy on the same random rows."""
+# snippet-engine: devices=cpu,cuda
 
 import decimal
 import math
@@ -8,6 +9,7 @@ import numpy as np
 import scipy.special
 import torch
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 DIGITS = 40  # decimal digits of the exact reference
 decimal.getcontext().prec = DIGITS
 N_ROWS, N_CLASSES, SEED, SCALE = 40, 100, 0, 3.0
@@ -36,7 +38,7 @@ def bits_apart(a, b):
 
 # --8<-- [start:four_ways]
 generator = torch.Generator().manual_seed(SEED)
-logits64 = SCALE * torch.randn(N_ROWS, N_CLASSES, generator=generator, dtype=torch.float64)
+logits64 = (SCALE * torch.randn(N_ROWS, N_CLASSES, generator=generator, dtype=torch.float64)).to(DEVICE)
 
 summary = {}
 for dtype in (torch.float32, torch.float64):
@@ -45,8 +47,8 @@ for dtype in (torch.float32, torch.float64):
     ways = {
         "torch.logsumexp": torch.logsumexp(z, dim=1),
         "max-shift by hand": torch.log(torch.exp(z - m).sum(dim=1)) + m.squeeze(1),
-        "scipy logsumexp": torch.from_numpy(scipy.special.logsumexp(z.numpy(), axis=1)),
-        "np.logaddexp.reduce": torch.from_numpy(np.logaddexp.reduce(z.numpy(), axis=1)),
+        "scipy logsumexp": torch.from_numpy(scipy.special.logsumexp(z.cpu().numpy(), axis=1)).to(DEVICE),
+        "np.logaddexp.reduce": torch.from_numpy(np.logaddexp.reduce(z.cpu().numpy(), axis=1)).to(DEVICE),
     }
     exact = [exact_lse(row) for row in z.tolist()]
     print(f"{NAMES[dtype]}, {N_ROWS} rows of {N_CLASSES} logits: error in ulps of the exact value")
@@ -73,8 +75,8 @@ for dtype in (torch.float32, torch.float64):
 for dtype in (torch.float32, torch.float64):
     z = logits64.to(dtype)
     shifted = z - z.amax(dim=1, keepdim=True)
-    exp_torch, exp_numpy = torch.exp(shifted), torch.from_numpy(np.exp(shifted.numpy()))
-    sum_torch, sum_numpy = exp_torch.sum(dim=1), torch.from_numpy(exp_torch.numpy().sum(axis=1))
+    exp_torch, exp_numpy = torch.exp(shifted), torch.from_numpy(np.exp(shifted.cpu().numpy())).to(DEVICE)
+    sum_torch, sum_numpy = exp_torch.sum(dim=1), torch.from_numpy(exp_torch.cpu().numpy().sum(axis=1)).to(DEVICE)
     summary[dtype]["n_exp_differ"] = int((exp_torch != exp_numpy).sum())
     summary[dtype]["n_sum_differ"] = int((sum_torch != sum_numpy).sum())
     print(f"{NAMES[dtype]}: exp differs in {summary[dtype]['n_exp_differ']} of {shifted.numel()} terms, "

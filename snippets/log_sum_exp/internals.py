@@ -1,4 +1,5 @@
 """What torch.logsumexp runs on the CPU, and its gradient."""
+# snippet-engine: devices=cpu; it traces ATen's CPU kernels: the profiler records ProfilerActivity.CPU and walks cpu_children
 
 import contextlib
 import os

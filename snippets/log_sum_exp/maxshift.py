@@ -1,13 +1,16 @@
 """log(sum(exp(z))) overflows and underflows; the max-shift does neither."""
+# snippet-engine: devices=cpu,cuda
 
 import math
 
 import torch
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # float32 logits just past the limits of exp: exp(89) is above the largest
 # float32, and exp(-104) is below half the smallest positive one.
-high = torch.tensor([89.0, 88.0, 80.0])
-low = torch.tensor([-104.0, -105.0, -110.0])
+high = torch.tensor([89.0, 88.0, 80.0], device=DEVICE)
+low = torch.tensor([-104.0, -105.0, -110.0], device=DEVICE)
 
 
 # --8<-- [start:naive]

@@ -1,12 +1,15 @@
 """Common mistakes around log-sum-exp, with the messages PyTorch and SciPy print."""
+# snippet-engine: devices=cpu,cuda
 
 import scipy.special
 import torch
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 # --8<-- [start:masked_row]
 # Masked logits: -inf removes a class. The second row has every class masked.
 z = torch.tensor([[0.0, -1.0, float("-inf")],
-                  [float("-inf"), float("-inf"), float("-inf")]])
+                  [float("-inf"), float("-inf"), float("-inf")]], device=DEVICE)
 m = z.amax(dim=1, keepdim=True)
 by_hand = m.squeeze(1) + torch.log(torch.exp(z - m).sum(dim=1))
 print("max-shift by hand:", by_hand.tolist())
@@ -23,14 +26,15 @@ except TypeError as error:
 # --8<-- [end:no_dim]
 
 # --8<-- [start:scipy_on_tensor]
-logits = torch.tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+logits = torch.tensor([[1.0, 2.0, 0.5]], device=DEVICE, requires_grad=True)
 try:
     scipy.special.logsumexp(logits, axis=1)
-except RuntimeError as error:
-    print("RuntimeError:", error)
+except (RuntimeError, TypeError) as error:  # TypeError for a tensor on a GPU
+    print(f"{type(error).__name__}:", error)
     scipy_message = str(error)
-# detach() makes it run, but the result is a NumPy array: no gradient reaches the logits.
-value = scipy.special.logsumexp(logits.detach().numpy(), axis=1)
+# detach() makes it run (cpu() too, for a tensor on a GPU), but the result is a
+# NumPy array: no gradient reaches the logits.
+value = scipy.special.logsumexp(logits.detach().cpu().numpy(), axis=1)
 print(type(value).__name__, value, "| torch.logsumexp:", torch.logsumexp(logits, dim=1))
 # --8<-- [end:scipy_on_tensor]
 

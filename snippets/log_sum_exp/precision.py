@@ -1,4 +1,5 @@
 """Where the max-shift still loses precision: a log-sum-exp close to 0."""
+# snippet-engine: devices=cpu,cuda
 
 import decimal
 
@@ -7,6 +8,7 @@ import scipy.special
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 decimal.getcontext().prec = 50
 
 # The largest logit is 0 and the other one is far below it, so
@@ -33,11 +35,11 @@ def logsumexp_log1p(z, dim):
 # --8<-- [start:near_zero]
 results = {}
 for dtype, gap in CASES.items():
-    z = torch.tensor([0.0, -gap], dtype=dtype)
+    z = torch.tensor([0.0, -gap], dtype=dtype, device=DEVICE)
     results[dtype] = {
         "torch.logsumexp": torch.logsumexp(z, dim=0).item(),
         "log1p form": logsumexp_log1p(z, dim=0).item(),
-        "scipy logsumexp": float(scipy.special.logsumexp(z.numpy())),
+        "scipy logsumexp": float(scipy.special.logsumexp(z.cpu().numpy())),
         "exact": exact_lse(z),
     }
     print(f"{NAMES[dtype]}, z = {z.tolist()}:")
@@ -50,8 +52,8 @@ for dtype, gap in CASES.items():
 
 # --8<-- [start:cross_entropy]
 # The same rounding in a loss: a confident, correct prediction.
-logits = torch.tensor([[0.0, -CASES[torch.float32]]], requires_grad=True)
-loss = F.cross_entropy(logits, torch.tensor([0]))
+logits = torch.tensor([[0.0, -CASES[torch.float32]]], device=DEVICE, requires_grad=True)
+loss = F.cross_entropy(logits, torch.tensor([0], device=DEVICE))
 loss.backward()
 print("cross_entropy =", loss.item())
 print("gradient      =", logits.grad.tolist())

@@ -1,4 +1,5 @@
 """Error of log(softmax(z)) and of log_softmax(z) for the unlikely class, swept over the logit gap."""
+# snippet-engine: devices=cpu,cuda
 
 import decimal
 import math
@@ -6,6 +7,7 @@ from fractions import Fraction
 
 import torch
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 DTYPES = (torch.float32, torch.float64)
 NAMES = {torch.float32: "float32", torch.float64: "float64"}
 # Gaps around the thresholds of each dtype (see the thresholds snippet).
@@ -61,7 +63,7 @@ def significant_bits(q, dtype):
 series = {}
 for dtype in DTYPES:
     start, stop, step = GRIDS[dtype]
-    gaps = torch.arange(start, stop + step / 2, step, dtype=dtype)
+    gaps = torch.arange(start, stop + step / 2, step, dtype=dtype).to(DEVICE)
     z = torch.stack([torch.zeros_like(gaps), gaps], dim=1)  # one row (0, g) per gap
     q0 = torch.softmax(z, dim=1)[:, 0]
     naive = torch.log(torch.softmax(z, dim=1))[:, 0]

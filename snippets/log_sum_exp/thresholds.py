@@ -1,9 +1,12 @@
 """The logit gaps at which log(softmax) changes behaviour, found by bisection and explained by torch.finfo."""
+# snippet-engine: devices=cpu,cuda
 
 import math
 
 import numpy as np
 import torch
+
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 # Two classes with logits z = (0, g): class 0 is the unlikely one, with
 # q_0 = exp(-g) / (1 + exp(-g)), and class 1 the likely one.
@@ -49,7 +52,7 @@ def first_gap(holds, dtype, lo=1.0, hi=2000.0):
     int_type = torch.int32 if dtype == torch.float32 else torch.int64
     lo_bits = torch.tensor(lo, dtype=dtype).view(int_type).item()
     hi_bits = torch.tensor(hi, dtype=dtype).view(int_type).item()
-    as_float = lambda bits: torch.tensor(bits, dtype=int_type).view(dtype)
+    as_float = lambda bits: torch.tensor(bits, dtype=int_type, device=DEVICE).view(dtype)
     assert not holds(as_float(lo_bits)) and holds(as_float(hi_bits))
     while hi_bits - lo_bits > 1:
         mid = (lo_bits + hi_bits) // 2

@@ -1,11 +1,15 @@
 """A data set in batches: the mean of per-batch means against the data set's own mean."""
+# snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=mean_of_means,rel_error,accumulated; float64 sums of float32 batch losses, in which one float32 ulp of a batch loss is millions of float64 ulps
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 N_DATA, C, BATCH = 1000, 4, 64
 IGNORE = -100
-weight = torch.tensor([1.0, 2.0, 5.0, 10.0])  # rarer classes weigh more
+weight = torch.tensor([1.0, 2.0, 5.0, 10.0], device=DEVICE)  # rarer classes weigh more
 BOOST = [3.0, 2.0, 1.0, 0.5]  # how far the true class's logit is raised
 UNLABELLED_ONE_IN = 20  # about one sample in 20 has no label
 
@@ -31,7 +35,8 @@ for _ in range(N_DATA):
     rows.append(row)
     labels.append(y)
     targets.append(IGNORE if next(draw) % UNLABELLED_ONE_IN == 0 else y)
-logits, labels, targets = torch.tensor(rows), torch.tensor(labels), torch.tensor(targets)
+logits = torch.tensor(rows, device=DEVICE)
+labels, targets = torch.tensor(labels, device=DEVICE), torch.tensor(targets, device=DEVICE)
 n_batches = -(-N_DATA // BATCH)
 print(f"{N_DATA} samples in {n_batches} batches of {BATCH}, the last of {N_DATA - (n_batches - 1) * BATCH}")
 print("labelled samples per class:", torch.bincount(targets[targets != IGNORE], minlength=C).tolist())

@@ -1,17 +1,20 @@
 """A batch with nothing to average: NaN loss, a zero or a NaN gradient, and a guard."""
+# snippet-engine: devices=cpu,cuda
 
 import math
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
                        [0.1, 0.5, 2.0],
                        [2.0, 0.3, -1.0],
-                       [0.5, 1.5, 0.2]])
-weight = torch.tensor([2.0, 1.0, 0.5])
+                       [0.5, 1.5, 0.2]], device=DEVICE)
+weight = torch.tensor([2.0, 1.0, 0.5], device=DEVICE)
 IGNORE = -100
-labelled = torch.tensor([1, 2, 0, 0])
+labelled = torch.tensor([1, 2, 0, 0], device=DEVICE)
 unlabelled = torch.full_like(labelled, IGNORE)  # e.g. a batch of padding only
 
 

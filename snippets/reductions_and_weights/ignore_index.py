@@ -1,16 +1,19 @@
 """ignore_index: a target that is skipped by the loss, its denominator and its gradient."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
                        [0.1, 0.5, 2.0],
                        [2.0, 0.3, -1.0],
-                       [0.5, 1.5, 0.2]])
-weight = torch.tensor([2.0, 1.0, 0.5])
+                       [0.5, 1.5, 0.2]], device=DEVICE)
+weight = torch.tensor([2.0, 1.0, 0.5], device=DEVICE)
 IGNORE = -100  # the default ignore_index of F.cross_entropy and nn.CrossEntropyLoss
 # The same targets as before, except that the third sample has no label.
-targets = torch.tensor([1, 2, IGNORE, 0])
+targets = torch.tensor([1, 2, IGNORE, 0], device=DEVICE)
 
 # --8<-- [start:skip]
 kept = targets != IGNORE

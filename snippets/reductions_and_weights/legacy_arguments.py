@@ -1,4 +1,5 @@
 """The deprecated size_average and reduce arguments, and the reduction they turn into."""
+# snippet-engine: devices=cpu; it makes no tensor: it builds loss modules and reads the reduction each one chose, which no device changes
 
 import warnings
 

@@ -1,4 +1,5 @@
 """Common mistakes with weight, ignore_index and reduction, and the errors they raise."""
+# snippet-engine: devices=cpu; its target 255 is an IndexError on the CPU, but on a GPU it trips a device-side assert in the nll_loss kernel, after which the process cannot use the GPU again
 
 import torch
 import torch.nn.functional as F

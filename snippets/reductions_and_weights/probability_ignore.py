@@ -1,15 +1,18 @@
 """ignore_index with probability targets: refused when it could match a class, inert otherwise."""
+# snippet-engine: devices=cpu,cuda
 
 import inspect
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
                        [0.1, 0.5, 2.0],
                        [2.0, 0.3, -1.0],
-                       [0.5, 1.5, 0.2]])
-targets = torch.tensor([1, 2, 0, 0])
+                       [0.5, 1.5, 0.2]], device=DEVICE)
+targets = torch.tensor([1, 2, 0, 0], device=DEVICE)
 N, C = logits.shape
 one_hot = F.one_hot(targets, C).float()
 # The default ignore_index, read from the signature rather than typed.

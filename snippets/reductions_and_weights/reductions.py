@@ -1,17 +1,20 @@
 """The three reductions on one batch, first without and then with class weights."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
+
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
 
 # Four samples (rows), three classes (columns). The first two rows are the
 # batch of the cross-entropy article; the last two have target class 0.
 logits = torch.tensor([[1.0, 2.0, 0.5],
                        [0.1, 0.5, 2.0],
                        [2.0, 0.3, -1.0],
-                       [0.5, 1.5, 0.2]])
-targets = torch.tensor([1, 2, 0, 0])
+                       [0.5, 1.5, 0.2]], device=DEVICE)
+targets = torch.tensor([1, 2, 0, 0], device=DEVICE)
 # One weight per class: class 0 counts double, class 2 half.
-weight = torch.tensor([2.0, 1.0, 0.5])
+weight = torch.tensor([2.0, 1.0, 0.5], device=DEVICE)
 N = logits.shape[0]
 
 # --8<-- [start:plain]

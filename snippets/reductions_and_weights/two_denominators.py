@@ -1,14 +1,17 @@
 """The same labels as class indices and as one-hot probabilities: same 'none' and 'sum', different 'mean'."""
+# snippet-engine: devices=cpu,cuda
 
 import torch
 import torch.nn.functional as F
 
+DEVICE = "cpu"  # "cuda" runs this snippet on a GPU
+
 logits = torch.tensor([[1.0, 2.0, 0.5],
                        [0.1, 0.5, 2.0],
                        [2.0, 0.3, -1.0],
-                       [0.5, 1.5, 0.2]])
-targets = torch.tensor([1, 2, 0, 0])
-weight = torch.tensor([2.0, 1.0, 0.5])
+                       [0.5, 1.5, 0.2]], device=DEVICE)
+targets = torch.tensor([1, 2, 0, 0], device=DEVICE)
+weight = torch.tensor([2.0, 1.0, 0.5], device=DEVICE)
 N, C = logits.shape
 
 # --8<-- [start:compare]

@@ -9,6 +9,6 @@ module writes `from reference_checks import Exact, Input, Near, Bounded`.
 `run-snippets` evaluates them and records what they found (the ledger page shows
 it); `tests/test_reference_checks.py` evaluates them again.
 """
-from verified_snippets.reference_checks import Bounded, Exact, Input, Near, evaluate
+from verified_snippets.reference_checks import Bounded, Exact, Input, Near, evaluate, ulp
 
-__all__ = ["Bounded", "Exact", "Input", "Near", "evaluate"]
+__all__ = ["Bounded", "Exact", "Input", "Near", "evaluate", "ulp"]

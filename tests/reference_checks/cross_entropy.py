@@ -19,7 +19,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from reference_checks import Bounded, Exact, Input, Near
+from reference_checks import Bounded, Exact, Input, Near, ulp
 from reference_checks import formulas as ref
 
 mpmath.mp.prec = 200
@@ -434,16 +434,8 @@ CHECKS = {
 
 
 def _ulps(value: float, reference: mpmath.mpf) -> float:
-    """|value - reference| in float32 ulps at the reference (2**-149 below the normal range)."""
-    magnitude = abs(reference)
-    if magnitude < mpmath.mpf(2) ** -126:
-        return float(abs(mpmath.mpf(value) - reference) / mpmath.mpf(2) ** -149)
-    exponent = int(mpmath.floor(mpmath.log(magnitude, 2)))
-    if mpmath.mpf(2) ** exponent > magnitude:
-        exponent -= 1
-    elif mpmath.mpf(2) ** (exponent + 1) <= magnitude:
-        exponent += 1
-    return float(abs(mpmath.mpf(value) - reference) / mpmath.mpf(2) ** (exponent - 23))
+    """|value - reference| in float32 ulps at the reference."""
+    return float(abs(mpmath.mpf(value) - reference) / ulp(reference, "float32"))
 
 
 def _self_check():

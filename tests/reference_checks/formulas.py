@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import mpmath
 import numpy as np
 
+from verified_snippets.reference_checks import ulp
+
 mpmath.mp.prec = 200
 
 
@@ -158,24 +160,8 @@ def cross_entropy_of_softmax(
 
 
 def ulp_f32(ref: mpmath.mpf) -> mpmath.mpf:
-    """Size of one float32 unit in the last place at the reference value.
-
-    For |ref| in [2**e, 2**(e + 1)) with e >= -126 (normal float32 numbers)
-    one ulp is 2**(e - 23); below 2**-126 (subnormals, and 0) it is 2**-149.
-    This is np.spacing(np.float32(|ref|)) for every float32 value, but taken
-    at the exact reference, so a reference just below a power of two is not
-    judged by the coarser ulp of the binade above it.
-    """
-    magnitude = abs(mpmath.mpf(ref))
-    if magnitude < mpmath.mpf(2) ** -126:
-        return mpmath.mpf(2) ** -149
-    exponent = int(mpmath.floor(mpmath.log(magnitude, 2)))
-    # Guard the floor against log2 landing a hair off an exact power of two.
-    if mpmath.mpf(2) ** exponent > magnitude:
-        exponent -= 1
-    elif mpmath.mpf(2) ** (exponent + 1) <= magnitude:
-        exponent += 1
-    return mpmath.mpf(2) ** (exponent - 23)
+    """Size of one float32 unit in the last place at the (exact) reference value: the checks' own measure."""
+    return ulp(ref, "float32")
 
 
 def ulp_distance_f32(value: float, ref: mpmath.mpf) -> float:
