@@ -183,3 +183,25 @@ def test_screenshot(new_session, article_page, scheme, device):
     page.screenshot(path=str(path), full_page=True, animations="disabled", timeout=90_000)
     assert path.stat().st_size > 10_000
     session.assert_clean()
+
+
+def test_code_blocks_are_mounted_when_they_scroll_into_view(session, built_site):
+    """`content.lazy`: the last code block of the longest article gets its copy button only once it is seen.
+
+    Mounting all of them at load forced a layout per block (the page budget's
+    main cost on phones); if a Material upgrade drops the flag, the first
+    assertion fails and the README's page budget is out of date.
+    """
+    articles = [p for p in built_site.pages if p.source is not None and p.source_name in ARTICLES and p.lang == "en"]
+    longest = max(articles, key=lambda p: (built_site.site_dir / p.html_path).stat().st_size)
+    page = session.open(longest.url_path, settle=False)
+    blocks = page.locator("div.highlight:not(.snippet-output):has(pre > code)")
+    last_block = page.locator("div.highlight:not(.snippet-output):visible:has(pre > code)").last  # not one in a closed <details>
+    page.wait_for_timeout(500)  # let Material mount what it mounts at load
+    copy_buttons = page.get_by_role("button", name="Copy to clipboard")
+    mounted = copy_buttons.count()
+    assert mounted < blocks.count(), f"all {blocks.count()} code blocks were mounted at load"
+    assert last_block.get_by_role("button", name="Copy to clipboard").count() == 0, "the last code block was mounted before it was seen"
+    last_block.scroll_into_view_if_needed()
+    expect(last_block.get_by_role("button", name="Copy to clipboard")).to_have_count(1)
+    session.assert_clean()
