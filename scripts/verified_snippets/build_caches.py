@@ -9,8 +9,8 @@ every environment it makes gets:
 
 * `cache_compiled_templates`: Jinja's bytecode cache, in `.cache/jinja`; a
   template is recompiled when its source changes (Jinja checks a hash of it);
-* `cache_theme_listing`: the listing of each theme folder outside the project
-  (an installed package, which does not change while MkDocs runs) is made once
+* `cache_theme_listing`: the listing of each theme folder of an installed
+  package (Material's, which does not change while MkDocs runs) is made once
   per process; the project's own template folder is listed every time. Names
   under a folder whose name starts with a dot (Material's `.icons`) are left out
   of the listing: MkDocs drops them anyway ('.*' in its filter of theme files),
@@ -32,7 +32,7 @@ def install(theme: Any, project: Path) -> None:
     def get_env() -> Any:
         env = original()
         cache_compiled_templates(env, project / ".cache" / "jinja")
-        cache_theme_listing(env, project)
+        cache_theme_listing(env)
         return env
 
     setattr(get_env, "_build_caches", True)  # noqa: B010  # a mark on a function
@@ -53,7 +53,21 @@ def _installed_listing(folder: str) -> tuple[str, ...]:
     return tuple(name for name in FileSystemLoader(folder).list_templates() if not name.startswith("."))
 
 
-def cache_theme_listing(env: Any, project: Path) -> None:
+def _is_installed(folder: str) -> bool:
+    """Whether a template folder belongs to an installed package (Material's), not to the project.
+
+    Judged by where packages are installed, not by the project's folder: a
+    clone's `make setup` puts `.venv` inside the project, so the theme's own
+    folder is under the project too.
+    """
+    import sysconfig
+
+    path = Path(folder).resolve()
+    roots = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def cache_theme_listing(env: Any) -> None:
     from jinja2 import FileSystemLoader
 
     loader = env.loader
@@ -64,10 +78,10 @@ def cache_theme_listing(env: Any, project: Path) -> None:
     def list_templates() -> list[str]:
         found: set[str] = set()
         for folder in folders:
-            if Path(folder).resolve().is_relative_to(project):
-                found.update(FileSystemLoader(folder).list_templates())
-            else:
+            if _is_installed(folder):
                 found.update(_installed_listing(folder))
+            else:
+                found.update(name for name in FileSystemLoader(folder).list_templates() if not name.startswith("."))
         return sorted(found)
 
     loader.list_templates = list_templates  # type: ignore[method-assign]
