@@ -62,6 +62,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
         project = Project(root, snippets_dir, Path(config.docs_dir).resolve(), settings.notebooks_folder, settings.checks_folder)
+        if not {"attr_list", "markdown.extensions.attr_list"} & {str(name) for name in config.markdown_extensions}:
+            config.markdown_extensions.append("attr_list")  # a bound value in prose is a link with an attribute list
         if figure_markup.STYLESHEET not in [str(css) for css in config.extra_css]:
             config.extra_css.append(figure_markup.STYLESHEET)  # the figures' colours in both palettes
         languages = _other_languages(config)
