@@ -372,26 +372,31 @@ def test_strict_build_fails_on_missing_alt_text_and_a_figure_over_budget(scratch
 
 
 def test_the_real_site_shows_each_figure_in_both_languages(real_site):
+    """Every snippet's figures on its article's pages (snippets/a_b/ -> docs/a-b.md) and notebooks, in both languages."""
     project = Project.at(REPO)
-    figures = [(s, f) for s in project.snippets() for f in json.loads(s.output_path.read_text()).get("figures", [])]
-    assert len(figures) >= 2
-    for language, page in (("en", "cross-entropy"), ("zh", "zh/cross-entropy")):
-        built = (real_site / page / "index.html").read_text()
-        assert not re.search(r"snippet-figure-[0-9a-f]{20}", built), "a placeholder was left on the page"
-        assert re.search(r'<link[^>]+href="[./]*assets/verified-snippets/figures\.css"', built)
-        for snippet, figure in figures:
-            block = re.search(rf'<figure class="snippet-figure" data-snippet="{re.escape(snippet.name)}:{figure["section"]}" data-figure="{figure["name"]}">(.*?)</figure>', built, re.S)
-            assert block, f"{page}: no figure {figure['name']}"
-            label = re.search(r'<svg role="img" aria-label="([^"]*)"', block.group(1))
-            assert label and html.unescape(label.group(1)) == figure["alt"][language]
-            texts = svg_points.texts(block.group(1))
-            for drawn, translated in figure["text"].get(language, {}).items():
-                assert translated in texts and (drawn == translated or drawn not in texts)
+    by_article: dict[str, list] = {}
+    for snippet in project.snippets():
+        for figure in json.loads(snippet.output_path.read_text()).get("figures", []):
+            by_article.setdefault(snippet.name.split("/")[0].replace("_", "-"), []).append((snippet, figure))
+    assert len(by_article) >= 4 and all(by_article.values())
     assert (real_site / "assets" / "verified-snippets" / "figures.css").read_text().startswith("/* verified-snippets")
-    for language in ("", "zh/"):  # the notebook pages show the same figures inline, named, in the page's palette
-        notebook = (real_site / f"{language}notebooks" / "cross-entropy" / "index.html").read_text()
-        assert notebook.count('<div class="snippet-figure"><svg role="img" aria-label="') == len(figures)
-        assert "No description has been provided" not in notebook
+    for article, figures in by_article.items():
+        for language, page in (("en", article), ("zh", f"zh/{article}")):
+            built = (real_site / page / "index.html").read_text()
+            assert not re.search(r"snippet-figure-[0-9a-f]{20}", built), f"{page}: a placeholder was left on the page"
+            assert re.search(r'<link[^>]+href="[./]*assets/verified-snippets/figures\.css"', built), page
+            for snippet, figure in figures:
+                block = re.search(rf'<figure class="snippet-figure" data-snippet="{re.escape(snippet.name)}:{figure["section"]}" data-figure="{figure["name"]}">(.*?)</figure>', built, re.S)
+                assert block, f"{page}: no figure {figure['name']}"
+                label = re.search(r'<svg role="img" aria-label="([^"]*)"', block.group(1))
+                assert label and html.unescape(label.group(1)) == figure["alt"][language]
+                texts = svg_points.texts(block.group(1))
+                for drawn, translated in figure["text"].get(language, {}).items():
+                    assert translated in texts and (drawn == translated or drawn not in texts)
+        for prefix in ("", "zh/"):  # the notebook pages show the same figures inline, named, in the page's palette
+            notebook = (real_site / f"{prefix}notebooks" / article / "index.html").read_text()
+            assert notebook.count('<div class="snippet-figure"><svg role="img" aria-label="') == len(figures), f"{prefix}notebooks/{article}"
+            assert "No description has been provided" not in notebook
 
 
 # ---------------------------------------------------------------------------- what the site shows
@@ -418,7 +423,7 @@ def test_the_engine_redraws_the_committed_figures(tmp_path):
             assert problems == [], f"snippets/{name} draws another figure {figure['name']} now: " + "; ".join(problems)
 
 
-def test_the_suite_notices_a_changed_data_point_in_a_figure(tmp_path):
+def test_the_suite_notices_a_changed_data_point_in_a_figure_mutation(tmp_path):
     """Mutation test: one bar of a figure drawn 10 % shorter, in a copy of a snippet; the suite must fail."""
     copy = tmp_path / "mutant"
     for folder in ("snippets", "scripts", "tests", "docs"):
@@ -427,9 +432,9 @@ def test_the_suite_notices_a_changed_data_point_in_a_figure(tmp_path):
         shutil.copy(REPO / name, copy / name)
     target = copy / "snippets" / "cross_entropy" / "gradient.py"
     source = target.read_text()
-    drawn = "ax.bar(classes, one_hot, width"
+    drawn = "ax.bar(classes, one_hot.cpu(), width"
     assert drawn in source
-    target.write_text(source.replace(drawn, "ax.bar(classes, one_hot * 0.9, width", 1))
+    target.write_text(source.replace(drawn, "ax.bar(classes, one_hot.cpu() * 0.9, width", 1))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_figures.py", "-k", "redraws_the_committed"],
         cwd=copy, capture_output=True, text=True, timeout=600,
