@@ -1,5 +1,6 @@
 """The gradient of the loss with respect to the logits of one sample, q - onehot(y): autograd against the formula."""
 # snippet-engine: devices=cpu,cuda
+# snippet-engine: varies=autograd,grad_minus_formula,grad_sum; the last bits of a float32 softmax and of its sum depend on whether the kernels use the vectorised exp (AVX2, AVX512) or the scalar one
 
 import matplotlib.pyplot as plt
 import torch
