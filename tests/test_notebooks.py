@@ -184,3 +184,11 @@ def test_article_links_to_its_notebook_near_the_title(real_site, language):
         assert (page_dir / download).resolve().is_file() and download.endswith(".ipynb")
         assert (page_dir / open_page / "index.html").resolve().is_file()
         assert ("下载" in links.group(1)) == (language == "zh/")
+
+
+def test_notebook_pages_are_left_out_of_the_search_index(real_site):
+    """Their article has the same text and code; keeping them doubled the index every page downloads."""
+    index = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {entry["location"].split("#")[0] for entry in index["docs"]}
+    assert not [location for location in locations if "notebooks/" in location]
+    assert {"cross-entropy/", "zh/cross-entropy/"} <= locations  # the articles themselves are still found

@@ -76,6 +76,9 @@ class NotebookPagesPlugin(BasePlugin):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if str(page.file.src_uri).endswith(".ipynb"):
+            # Its article holds the same text and code, and is the page a search should find. Left in,
+            # the notebooks were 40 % of the search index, which every page downloads while it loads.
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
             return markdown
         stem = Path(page.file.src_uri).name.split(".")[0]
         notebook = f"{_notebooks_folder(config)}/{stem}.ipynb"
