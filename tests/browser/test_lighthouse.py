@@ -1,9 +1,11 @@
 """The page budget of the longest article, on a phone and on a desktop (scripts/lighthouse_budget.py).
 
-Each preset runs Lighthouse up to three times and stops at the first run that
-meets every target, so an idle machine pays one run per preset; a busy one,
-whose runs all score low, fails with the best of three and its benchmarkIndex
-(Lighthouse's measure of the machine's speed) in the output.
+`make test` judges what does not depend on the machine's speed: accessibility,
+best practices and the transfer size, on both presets (one run each). The
+performance score is a timing, and this project measures timings outside its
+tests (scripts/bench.py, `make lighthouse`): on this shared 2-CPU machine the
+same page's score moved by 10 to 30 points with the load. `make lighthouse`
+judges performance too, against the same targets, and fails when it is missed.
 """
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from conftest import REPO
 pytestmark = pytest.mark.browser
 
 
-def test_both_lighthouse_presets_meet_the_budget(built_site, capsys):
+def test_both_lighthouse_presets_meet_the_budget_but_for_speed(built_site, capsys):
     sys.path.insert(0, str(REPO / "scripts"))
     import lighthouse_budget
 
-    status = lighthouse_budget.main(["--site", str(built_site.site_dir)])
+    status = lighthouse_budget.main(["--site", str(built_site.site_dir), "--runs", "1", "--unjudged", "performance"])
     printed = capsys.readouterr().out
     print(printed)
     assert status == 0, f"the page budget is missed:\n{printed}"
@@ -38,3 +40,15 @@ def test_the_budget_fails_a_run_that_misses_a_target():
     assert lighthouse_budget.missed_targets(run(0.89), "mobile") == ["performance"]
     assert lighthouse_budget.missed_targets(run(0.99), "desktop") == ["performance"]
     assert lighthouse_budget.missed_targets(run(1.0, 0.96), "desktop") == ["accessibility"]
+
+
+def test_an_unjudged_category_is_printed_but_does_not_fail_the_run():
+    sys.path.insert(0, str(REPO / "scripts"))
+    import lighthouse_budget
+
+    slow = {"categories": {"performance": {"score": 0.5}, "accessibility": {"score": 1.0}, "best-practices": {"score": 1.0}},
+            "audits": {"total-byte-weight": {"numericValue": 300 * 1024}}}
+    assert lighthouse_budget.missed_targets(slow, "mobile", frozenset({"performance"})) == []
+    assert lighthouse_budget.missed_targets(slow, "mobile") == ["performance"]
+    inaccessible = {**slow, "categories": {**slow["categories"], "accessibility": {"score": 0.9}}}
+    assert lighthouse_budget.missed_targets(inaccessible, "mobile", frozenset({"performance"})) == ["accessibility"]
