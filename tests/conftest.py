@@ -105,19 +105,41 @@ def show_snippet_on_home_pages(site: ScratchProject, name: str, source: str) -> 
 # One strict build of the real site per session, shared by every test that only reads it
 # (the browser suite builds it at collection time, to make one test per page).
 _real_site: tuple[Path, bool, str] | None = None
+#: The folder the real site is built into, made by the controller and shared by the workers.
+SHARED_SITE_VARIABLE = "LOSSES_TESTS_REAL_SITE_DIR"
 
 
 def real_site_build() -> tuple[Path, bool, str]:
-    """(site folder, built without error, build log); built on first call."""
+    """(site folder, built without error, build log); built on first call.
+
+    Under pytest-xdist the first worker to get here builds it into the folder
+    the controller made (`pytest_configure`), and the others wait for that
+    build and read it: two builds of the same project at once would also race
+    on its `.cache/` (mkdocs-jupyter evicts cache files its own build did not use).
+    """
     global _real_site
-    if _real_site is None:
-        site_dir = Path(tempfile.mkdtemp(prefix="real-site-"))
-        try:
-            result = mkdocs_build(REPO, "--site-dir", str(site_dir), timeout=600)
-            _real_site = (site_dir, result.returncode == 0, result.stdout + result.stderr)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            _real_site = (site_dir, False, f"{MKDOCS} build --strict could not run: {error}")
+    if _real_site is not None:
+        return _real_site
+    from filelock import FileLock
+
+    shared = Path(os.environ[SHARED_SITE_VARIABLE])
+    with FileLock(str(shared / "build.lock")):
+        log_file = shared / "build.log"
+        if log_file.exists():  # another worker built it
+            ok, _, log = log_file.read_text(encoding="utf-8").partition("\n")
+            _real_site = (shared / "site", ok == "ok", log)
+        else:
+            _real_site = _build_real_site(shared / "site")
+            log_file.write_text(("ok" if _real_site[1] else "failed") + "\n" + _real_site[2], encoding="utf-8")
     return _real_site
+
+
+def _build_real_site(site_dir: Path) -> tuple[Path, bool, str]:
+    try:
+        result = mkdocs_build(REPO, "--site-dir", str(site_dir), timeout=600)
+        return (site_dir, result.returncode == 0, result.stdout + result.stderr)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return (site_dir, False, f"{MKDOCS} build --strict could not run: {error}")
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +150,11 @@ def real_site() -> Path:
     return site_dir
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist); workers inherit the variable
+        os.environ[SHARED_SITE_VARIABLE] = tempfile.mkdtemp(prefix="real-site-")
+
+
 def pytest_unconfigure(config):
-    if _real_site is not None:
-        shutil.rmtree(_real_site[0], ignore_errors=True)
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(SHARED_SITE_VARIABLE, ""), ignore_errors=True)
