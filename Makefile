@@ -64,8 +64,10 @@ check: setup
 chromium:
 	bash scripts/install_chromium.sh
 
+# Two workers (pytest-xdist): most tests wait on one process (a build, a snippet run, Chromium),
+# so the two CPUs of a contributor's laptop or of CI are both used.
 test: setup chromium lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # ruff over the whole tree, mypy over the project's packages (both configured in pyproject.toml),
 # actionlint over the GitHub Actions workflows.
