@@ -115,8 +115,8 @@ def test_figures_are_shown_named_and_readable(new_session, article_page, chinese
         assert svg.get_attribute("role") == "img"
         assert svg.get_attribute("aria-label") == figure["alt"][language], f"{figure['name']}: not the alt text the snippet gives in '{language}'"
         element.scroll_into_view_if_needed()
-        # The figure is drawn once it is near the screen (content-visibility: auto, site.css); until then it
-        # keeps a placeholder size. Wait for that first drawing, not for a fixed time.
+        # A page may draw blocks only once they are near the screen (content-visibility, lazy loading), and keep
+        # a placeholder size until then: wait for the figure's first drawing, not for a fixed time.
         page.wait_for_function("el => el.getBoundingClientRect().width > 300", arg=element.element_handle(), timeout=5000)
         box = element.bounding_box()
         assert element.is_visible() and box and box["width"] > 300 and box["height"] > 100, f"{figure['name']} is not visible: {box}"

@@ -100,6 +100,10 @@ def previous_focusable_js() -> str:
 def test_keyboard_reaches_a_value_hears_its_origin_and_follows_it(session, article_page, where):
     page = session.open(article_page.url_path, settle=False)
     link = page.locator(".katex a.run-value" if where == "math" else "a.run-value:not(.katex a)").first
+    # Material mounts a code block's copy button (focusable) once the block is on screen (content.lazy):
+    # bring the value's neighbourhood on screen first, so that "the element before it" is final.
+    link.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     link.evaluate(previous_focusable_js())
     page.keyboard.press("Tab")
     assert link.evaluate("el => el === document.activeElement"), "Tab did not reach the value"
@@ -116,10 +120,10 @@ def test_keyboard_reaches_a_value_hears_its_origin_and_follows_it(session, artic
 
     page.keyboard.press("Escape")
     expect(card).to_be_hidden()
-    href = link.get_attribute("href")
+    absolute = link.evaluate("a => a.href")  # the output may be on another page (the article that shows it)
     page.keyboard.press("Enter")
-    page.wait_for_function("hash => location.hash === hash", arg=href)
-    target = page.locator(href)
+    page.wait_for_function("url => location.href === url", arg=absolute)
+    target = page.locator("#" + absolute.partition("#")[2])
     expect(target).to_be_in_viewport()
     session.assert_clean()
 
