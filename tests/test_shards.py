@@ -96,7 +96,11 @@ def test_three_shards_merged_equal_one_full_run_except_timings(repo, tmp_path):
     result = shards.main(["merge", *map(str, shard_dirs), "--root", str(merged)])
     assert result == 0
     assert records(merged) == records(full)
-    assert (merged / "docs" / "notebooks" / "cross-entropy.ipynb").read_bytes() == (full / "docs" / "notebooks" / "cross-entropy.ipynb").read_bytes()
+    # The same notebook, but for its first cell, which says on which day the outputs were made
+    # (the shards ran today; the committed records may be from an earlier day).
+    notebooks = [json.loads((root / "docs" / "notebooks" / "cross-entropy.ipynb").read_text()) for root in (merged, full)]
+    assert notebooks[0]["cells"][0]["source"][0] == notebooks[1]["cells"][0]["source"][0]  # the title
+    assert [{**n, "cells": n["cells"][1:]} for n in notebooks[:1]] == [{**n, "cells": n["cells"][1:]} for n in notebooks[1:]]
     assert run_script(merged, "--check").returncode == 0
 
     # Whatever does not belong together is refused, and nothing is written.
