@@ -166,6 +166,9 @@ class Traffic:
     failed: list[str] = field(default_factory=list)  #: requestfailed, or HTTP status >= 400
     console_errors: list[str] = field(default_factory=list)  #: console errors and uncaught exceptions
     in_flight: set = field(default_factory=set)  #: requests sent and not yet finished or failed
+    #: main-frame navigations so far, and how many there had been when each request was sent
+    navigations: int = 0
+    sent_after: dict = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         return (
@@ -178,14 +181,26 @@ class Traffic:
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(
             f"{message.text} ({message.location.get('url', '')}:{message.location.get('lineNumber', '')})"))
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
-        page.on("request", lambda request: self.in_flight.add(request))
+        page.on("request", self._on_request)
+        page.on("framenavigated", lambda frame: frame.parent_frame is None and self._navigated())
         page.on("requestfinished", lambda request: self.in_flight.discard(request))
         page.on("requestfailed", self._on_failed)
         page.on("response", lambda response: response.status >= 400 and self.failed.append(
             f"{response.url}: HTTP {response.status}"))
 
+    def _on_request(self, request) -> None:
+        self.in_flight.add(request)
+        self.sent_after[request] = self.navigations
+
+    def _navigated(self) -> None:
+        self.navigations += 1
+
     def _on_failed(self, request) -> None:
         self.in_flight.discard(request)
+        # A request of a page the test has since left (the search worker's scripts, say) is cancelled
+        # by the browser with ERR_ABORTED: that is the navigation, not a fault of the site.
+        if request.failure == "net::ERR_ABORTED" and self.navigations > self.sent_after.get(request, self.navigations):
+            return
         self.failed.append(f"{request.url}: {request.failure}")
 
 
