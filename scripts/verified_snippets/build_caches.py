@@ -60,11 +60,16 @@ def _is_installed(folder: str) -> bool:
     clone's `make setup` puts `.venv` inside the project, so the theme's own
     folder is under the project too.
     """
+    path = Path(folder).resolve()
+    return any(path.is_relative_to(root) for root in _package_roots())
+
+
+@functools.cache
+def _package_roots() -> tuple[Path, ...]:
+    """Where this interpreter installs packages: asked once per process, not on every listing."""
     import sysconfig
 
-    path = Path(folder).resolve()
-    roots = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
-    return any(path.is_relative_to(root) for root in roots)
+    return tuple({Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")})
 
 
 def cache_theme_listing(env: Any) -> None:
