@@ -564,6 +564,36 @@ def test_build_without_math_never_starts_node(katex_installed, tmp_path):
     assert (project / "site" / "assets" / "katex" / "katex.min.css").is_file()
 
 
+def test_serve_reuses_a_typeset_page_and_keeps_its_formulas_in_the_cache(katex_installed, tmp_path, monkeypatch):
+    """Under serve a page whose HTML is unchanged is not scanned again, and its formulas stay in
+    formulas.json (the next `mkdocs build` must not need Node for them)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    project = make_project(tmp_path, broken=True)
+    config = load_config(str(project / "mkdocs.yml"))
+    plugin = config.plugins["katex-prerender"]
+    config.plugins.on_startup(command="serve", dirty=False)
+    try:
+        build(config)
+        first = (project / "site" / "index.html").read_text()
+        cached = set(json.loads((project / ".cache" / "katex_prerender" / "formulas.json").read_text())["formulas"])
+        scans = []
+        real_find = ah.find_formulas
+        monkeypatch.setattr(ah, "find_formulas", lambda html: scans.append(html) or real_find(html))
+        config = load_config(str(project / "mkdocs.yml"))  # serve loads mkdocs.yml again for each rebuild
+        assert config.plugins["katex-prerender"] is plugin
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    assert (project / "site" / "index.html").read_text() == first
+    # Only the page with a refused formula is scanned again, so that its warning is logged on every build.
+    assert scans and all("\\frac{1}{" in html for html in scans)
+    assert plugin.refused == 1
+    again = set(json.loads((project / ".cache" / "katex_prerender" / "formulas.json").read_text())["formulas"])
+    assert again == cached and len(cached) >= 3
+
+
 # --------------------------------------------------------------------------
 # \htmlData: the one trusted HTML extension (bound values' provenance)
 

@@ -121,6 +121,32 @@ def test_a_stale_cell_is_marked_on_the_page_and_warned_about_where_any_machine_c
     assert warnings[0].endswith("snippets/a/exact.py (the snippet changed since this run); run `make matrix ENV=cpu-native`")
 
 
+def test_serve_reads_the_matrix_again_only_when_a_cell_record_source_or_dependency_changed(project, monkeypatch):
+    import verified_snippets.matrix_site as matrix_site
+
+    loads = []
+    monkeypatch.setattr(matrix_site, "load_matrix", lambda *args: loads.append(1) or load_matrix(*args))
+    site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
+    site.prepare()
+    site.prepare()
+    assert len(loads) == 1
+    put_cell(project, "a/moves.py", "cpu-default", "loss 0.4650\n", {"loss": next_float32(LOSS, 70), "count": 3})
+    site.prepare()
+    assert len(loads) == 2
+    assert row(render((project.docs_dir / "matrix.md").read_text(), site.matrix, site.groups, "en")[0], "a/moves.py")[2] == "2 different"
+    # A repository file that a run read (a helper module, say), recorded in the cell.
+    helper = project.root / "helper.py"
+    helper.write_text("SCALE = 1\n")
+    snippet = project.snippet("a/exact.py")
+    write_cell(cell_path(snippet, "cpu-native"), Cell("cpu-native", "a/exact.py", CellStatus.RAN, sha256_file(snippet.path), {"torch": "2.13.0+cpu"}, "2026-11-30T12:00:00Z", stdout="loss 0.4644\n", values={"loss": LOSS}, dependencies={"helper.py": sha256_file(helper)}))
+    site.prepare()
+    site.prepare()
+    assert len(loads) == 3
+    helper.write_text("SCALE = 2\n")
+    assert any("helper.py changed" in warning for warning in site.prepare())
+    assert len(loads) == 4
+
+
 def test_articles_link_to_their_rows_and_the_marker_belongs_on_the_matrix_page(project):
     site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
     assert site.prepare() == []

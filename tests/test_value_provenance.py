@@ -160,3 +160,12 @@ def test_a_formula_is_parsed_once_for_the_same_links_and_again_when_they_change(
     assert link_math_values(page, link_for, memo) == first and len(memo) == 1
     relabelled = link_math_values(page, lambda *args: ValueLink("#elsewhere", "1: v, run again"), memo)
     assert len(memo) == 2 and 'aria-label="1: v, run again"' in relabelled and 'href="#elsewhere"' in relabelled
+
+
+def test_a_value_in_a_superscript_is_linked_and_its_formula_kept_for_the_next_build(katex):
+    """KaTeX marks a value in a superscript `enclosing mtight`: the memo must read it as well."""
+    page = formula(katex, r"\epsilon = 2^{\htmlData{snippet=a/b.py,value=e}{-24}}")
+    assert 'class="enclosing mtight"' in page
+    memo: dict[str, str] = {}
+    linked = link_math_values(page, link_for, memo)
+    assert linked.count('class="run-value"') == 1 and len(memo) == 1

@@ -23,12 +23,17 @@ stylesheet and fonts but no JavaScript for math.
 * Formulas rendered before are kept in ``.cache/katex_prerender/formulas.json``
   (next to mkdocs.yml), keyed by their TeX and KaTeX's version and options: a
   build whose formulas are all known never starts Node.
+* Under ``mkdocs serve`` a page's typeset HTML is also kept, keyed by the HTML
+  it was made from: a rebuild after an edit elsewhere does not scan the page's
+  HTML for formulas again (a page with a refused formula is always redone, so
+  that its warning is logged on every build).
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +53,28 @@ log = logging.getLogger("mkdocs.plugins.katex_prerender")
 #: Formulas rendered by earlier builds, under the folder of mkdocs.yml (see renderer.py).
 CACHE_FILE = Path(".cache") / "katex_prerender" / "formulas.json"
 
+#: Pages' HTML kept under serve, per kind (each language's version of each page, and a few edits back).
+PAGES_KEPT = 200
+
+
+class PageMemo:
+    """Results of a page's HTML, keyed by that HTML, the most recently used kept."""
+
+    def __init__(self, limit: int = PAGES_KEPT) -> None:
+        self.limit = limit
+        self.kept: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, html: str) -> Any:
+        found = self.kept.get(html)
+        if found is not None:
+            self.kept.move_to_end(html)
+        return found
+
+    def put(self, html: str, result: Any) -> None:
+        self.kept[html] = result
+        while len(self.kept) > self.limit:
+            self.kept.popitem(last=False)
+
 
 class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
     def __init__(self) -> None:
@@ -55,10 +82,14 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         self.config_dir = ""
         self.renderer: KatexRenderer | None = None
         self.pages = self.formulas = self.refused = 0
+        self.search_text: PageMemo | None = None  # under serve: HTML -> the text search gets
+        self.typeset: PageMemo | None = None  # under serve: HTML -> (typeset HTML, its formulas, unreadable elements)
 
     # Defining on_startup keeps one instance (and its Node process) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        if command == "serve":
+            self.search_text, self.typeset = PageMemo(), PageMemo()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.pages = self.formulas = self.refused = 0
@@ -71,6 +102,8 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             raise PluginError(f"plugin 'katex-prerender' option 'node_modules': {err}") from None
         if self.renderer is not None and self.renderer.node_modules != Path(self.config.node_modules).resolve():
             self._close_renderer()
+            if self.typeset is not None:
+                self.typeset = PageMemo()  # typeset by another KaTeX
         stylesheet = f"{self.config.assets_dir.strip('/')}/{STYLESHEET}"
         if stylesheet not in [str(css) for css in config.extra_css]:
             log.warning(f"mkdocs.yml: add '{stylesheet}' to extra_css, or formulas typeset by KaTeX are shown without KaTeX's stylesheet and fonts.")
@@ -83,18 +116,30 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
     @event_priority(-100)  # after other plugins' changes to the page's HTML
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
         """Formulas that mark numbers with \\htmlData reach the search plugin without the marks."""
-        return arithmatex_html.text_for_search(html)
+        if self.search_text is None:
+            return arithmatex_html.text_for_search(html)
+        found = self.search_text.get(html)
+        if found is None:
+            found = arithmatex_html.text_for_search(html)
+            self.search_text.put(html, found)
+        return found
 
     @event_priority(-50)  # after the search plugin has read page.content
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         content = page.content
         if not content or "arithmatex" not in content:
             return context
-        found = arithmatex_html.find_formulas(content)
         label = _source_label(page, config)
+        kept = self.typeset.get(content) if self.typeset is not None else None
+        if kept is not None:
+            page.content, formulas, unreadable = kept
+            self._renderer().keep_in_use(formulas)  # still in the formula cache that the next build reads
+            self._count(1, len(formulas), 0)
+            _warn_unreadable(label, unreadable)
+            return context
+        found = arithmatex_html.find_formulas(content)
         unreadable = arithmatex_html.count_arithmatex_elements(content) - len(found)
-        if unreadable > 0:
-            log.warning(f"{label}: {unreadable} arithmatex element(s) are not in the generic \\(...\\) / \\[...\\] form and were left unrendered.")
+        _warn_unreadable(label, unreadable)
         if not found:
             return context
         renderer = self._renderer()
@@ -106,12 +151,17 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             page.content, failures = arithmatex_html.rewrite_html(content, render)
         except KatexSetupError as err:
             raise PluginError(f"{label}: {err}") from None
-        self.pages += 1
-        self.formulas += len(found)
-        self.refused += len(failures)
+        self._count(1, len(found), len(failures))
         if failures:
             _log_failures(page, label, found, failures)
+        elif self.typeset is not None:
+            self.typeset.put(content, (page.content, [(f.tex, f.display) for f in found], unreadable))
         return context
+
+    def _count(self, pages: int, formulas: int, refused: int) -> None:
+        self.pages += pages
+        self.formulas += formulas
+        self.refused += refused
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         try:
@@ -139,6 +189,11 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
     def _close_renderer(self) -> None:
         if self.renderer is not None:
             self.renderer.close()
+
+
+def _warn_unreadable(label: str, unreadable: int) -> None:
+    if unreadable > 0:
+        log.warning(f"{label}: {unreadable} arithmatex element(s) are not in the generic \\(...\\) / \\[...\\] form and were left unrendered.")
 
 
 def _log_failures(page: Page, label: str, found: list[arithmatex_html.Formula], failures: list[tuple[arithmatex_html.Formula, Exception]]) -> None:

@@ -321,6 +321,11 @@ class KatexRenderer:
         if isinstance(data, dict) and data.get("salt") == self._disk_salt and isinstance(data.get("formulas"), dict):
             self._disk = data["formulas"]
 
+    def keep_in_use(self, formulas: Iterable[tuple[str, bool]]) -> None:
+        """Count formulas as in use without rendering them (a page typeset earlier and reused)."""
+        with self._lock:
+            self._disk_used.update(_disk_key(str(tex), bool(display)) for tex, display in formulas)
+
     def forget_unused(self) -> None:
         """Start counting anew which formulas are in use: the next save keeps only those rendered from now on."""
         with self._lock:

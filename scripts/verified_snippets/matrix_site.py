@@ -5,6 +5,7 @@ comes back) so that it is tested without MkDocs.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from pathlib import Path
 
@@ -25,10 +26,16 @@ class MatrixSite:
         self.matrix: Matrix | None = None
         self.groups: list[Group] = []
         self.rendered: set[str] = set()  # languages whose matrix page was rendered
+        # What the matrix was read from: `mkdocs serve` reads it again only when that changed.
+        self.inputs_digest = ""
+        self.dependencies: list[Path] = []
 
     def prepare(self) -> list[str]:
         """Before a build: read the matrix; the warnings a stale matrix or a missing page gives."""
-        self.matrix = load_matrix(self.project, self.settings.environments, self.settings.ulp)
+        if self.matrix is None or self._inputs_digest() != self.inputs_digest:
+            self.matrix = load_matrix(self.project, self.settings.environments, self.settings.ulp)
+            self.dependencies = _dependencies(self.project, self.matrix)
+            self.inputs_digest = self._inputs_digest()
         self.groups = groups(self.project, [info.snippet.name for info in self.matrix.snippets])
         self.rendered = set()
         warnings = list(self.matrix.warnings())
@@ -38,6 +45,18 @@ class MatrixSite:
         elif not page.is_file():
             warnings.append(f"environment matrix: its page {self.project.display(page)} does not exist (verified-snippets option matrix.page)")
         return warnings
+
+    def _inputs_digest(self) -> str:
+        """Every file under the snippets folder (sources, records, cells) and every other file the runs read, by content."""
+        digest = hashlib.sha256()
+        files = sorted(p for p in self.project.snippets_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        for path in files + self.dependencies:
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"\1missing")
+        return digest.hexdigest()
 
     def render(self, markdown: str, src_uri: str, language: str) -> tuple[str, list[str]]:
         """A page's Markdown with the matrix (on the matrix page) or the link to its rows (on an article)."""
@@ -59,3 +78,13 @@ class MatrixSite:
             return markdown, []
         target = posixpath.relpath(self.settings.page, folder or ".")
         return insert_after_title(markdown, article_link(language, target, group.anchor(language, self.slugify))), []
+
+
+def _dependencies(project: Project, matrix: Matrix) -> list[Path]:
+    """The repository files outside the snippets folder that any record or cell says its run read."""
+    named: set[str] = set()
+    for info in matrix.snippets:
+        named |= set(info.record.dependencies) if info.record is not None else set()
+    for entry in matrix.entries.values():
+        named |= set(entry.cell.dependencies) if entry.cell is not None else set()
+    return sorted(project.root / name for name in named)

@@ -28,6 +28,7 @@ from . import build_caches, figure_markup
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .matrix_site import MatrixSite
+from .render_memo import RenderMemo
 from .settings import PLUGIN_NAME, Site
 from .site_state import PageContext, SiteState
 
@@ -48,10 +49,13 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         self.files: Files | None = None  # the build's files, to turn link targets into URLs
         self.strict = False  # the build's --strict, held while the other languages are built
         self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
+        self.render_memo: RenderMemo | None = None  # pages converted once per content, under serve
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        if command == "serve":
+            self.render_memo = RenderMemo()
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -87,6 +91,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             log.warning(warning)
         for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        if self.render_memo is not None:
+            self.render_memo.install(page)
+        return page
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         context = _page_context(page)

@@ -209,7 +209,8 @@ def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLi
     return "".join(parts) + page_html[position:]
 
 
-_VALUE_SPAN = re.compile(r'<span class="enclosing" data-snippet="([^"]*)" data-value="([^"]*)">')
+# KaTeX adds classes beside "enclosing" where the size changes (`mtight` in a superscript).
+_VALUE_SPAN = re.compile(r'<span class="enclosing(?: [^"]*)?" data-snippet="([^"]*)" data-value="([^"]*)">')
 _TAG = re.compile(r"<[^>]*>")
 
 

@@ -1,0 +1,230 @@
+"""Markdown pages converted once per content under `mkdocs serve`, not on every save.
+
+MkDocs converts every page's Markdown to HTML on every rebuild, and on this
+site that is about half of a rebuild (pygments and Python-Markdown's inline
+patterns over two languages of long articles). A prose edit changes one page.
+
+`RenderMemo.install(page)` wraps that page's `render` (as mkdocs-jupyter does
+for notebooks): the first conversion of a given input is kept, and a later
+build whose input is the same takes the kept HTML, table of contents, title
+and anchors instead of converting again. The input is everything the
+conversion reads:
+
+* the page's Markdown after every plugin's `on_page_markdown` (so a changed
+  output or bound value is a changed input),
+* where the page lives and the URL of every file of the build (relative links
+  and their checks),
+* the Markdown settings (mkdocs.yml's text and the extensions' options),
+* and each file that pymdownx.snippets included, by content: the conversion
+  records the paths it resolves, and a kept result is used only while each of
+  those files is unchanged. A snippet edit reconverts only the pages that
+  include that snippet.
+
+Log records emitted during a conversion (a broken link, say) are kept with it
+and emitted again when it is reused, so a reused page warns as a converted
+one does. Kept results live in memory, in the plugin that lives across serve's
+rebuilds; `mkdocs build` does not use them.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.plugins.verified_snippets")
+
+#: Kept conversions; the oldest go first beyond this (a page has one per language,
+#: and an edited page leaves its earlier versions behind).
+LIMIT = 400
+
+
+@dataclass(frozen=True)
+class IncludedFile:
+    path: str
+    sha256: str | None  # None: the file did not exist
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What `Page.render` leaves on a page, and what it read and logged to get it."""
+
+    content: str
+    toc: Any
+    title: str | None
+    present_anchor_ids: set[str] | None
+    links_to_anchors: dict[str, dict[str, str]] | None  # by the linked file's src_uri: File objects are new in each build
+    included: tuple[IncludedFile, ...]
+    records: tuple[logging.LogRecord, ...]
+
+
+class RenderMemo:
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.kept: dict[str, Conversion] = {}
+        self.hits = self.misses = 0
+        self._files_key: tuple[int, str] | None = None
+
+    def install(self, page: Page) -> None:
+        """Make `page.render` use a kept conversion when its input is unchanged."""
+        if not page.file.src_uri.endswith(".md"):
+            return  # a notebook page renders itself (mkdocs-jupyter caches it)
+        memo = self
+        original = page.render
+
+        def render(self: Page, config: MkDocsConfig, files: Files) -> None:
+            memo.render(self, config, files, original)
+
+        page.render = render.__get__(page, Page)  # type: ignore[method-assign]
+
+    def render(self, page: Page, config: MkDocsConfig, files: Files, convert: Any) -> None:
+        key = self._key(page, config, files)
+        kept = self.kept.get(key)
+        if kept is not None and _unchanged(kept.included):
+            self.hits += 1
+            self.kept[key] = self.kept.pop(key)  # most recently used last
+            _apply(page, kept, files)
+            for record in kept.records:
+                logging.getLogger(record.name).handle(record)
+            return
+        self.misses += 1
+        with _recording_includes() as included, _recording_logs() as records:
+            convert(config, files)
+        self.kept.pop(key, None)
+        if included is None:
+            return
+        self.kept[key] = Conversion(
+            page.content or "",
+            copy.deepcopy(page.toc),
+            page._title_from_render,
+            set(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
+            _anchor_links_by_path(page.links_to_anchors),
+            tuple(IncludedFile(path, _sha256(path)) for path in sorted(included)),
+            tuple(records),
+        )
+        while len(self.kept) > self.limit:
+            self.kept.pop(next(iter(self.kept)))
+
+    def _key(self, page: Page, config: MkDocsConfig, files: Files) -> str:
+        digest = hashlib.sha256()
+        for part in (page.markdown or "", page.file.src_uri, page.file.url, self._files_fingerprint(files), _settings_fingerprint(config)):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def _files_fingerprint(self, files: Files) -> str:
+        if self._files_key is None or self._files_key[0] != id(files):
+            listing = "\n".join(f"{f.src_uri}\t{f.url}\t{f.inclusion.name}" for f in sorted(files, key=lambda f: f.src_uri))
+            self._files_key = (id(files), hashlib.sha256(listing.encode()).hexdigest())
+        return self._files_key[1]
+
+
+def _settings_fingerprint(config: MkDocsConfig) -> str:
+    """mkdocs.yml's text (which the extensions' options come from) and the options as the build has them."""
+    try:
+        text = Path(config.config_file_path).read_text(encoding="utf-8")
+    except (OSError, TypeError):
+        text = ""
+    options = json.dumps(
+        [[str(name) for name in config.markdown_extensions], config.mdx_configs, config.use_directory_urls, config.validation],
+        sort_keys=True,
+        default=_stable_repr,
+    )
+    return text + "\0" + options
+
+
+def _stable_repr(value: Any) -> str:
+    """A callable (a slugify function) by its name: its repr holds an address that changes with every config load."""
+    return getattr(value, "__qualname__", None) or type(value).__qualname__
+
+
+def _apply(page: Page, kept: Conversion, files: Files) -> None:
+    page.content = kept.content
+    page.toc = copy.deepcopy(kept.toc)
+    page._title_from_render = kept.title
+    page.present_anchor_ids = set(kept.present_anchor_ids) if kept.present_anchor_ids is not None else None
+    if kept.links_to_anchors is not None:
+        page.links_to_anchors = {}
+        for src_uri, links in kept.links_to_anchors.items():
+            linked = files.get_file_from_path(src_uri)
+            if linked is not None:  # always: the list of files is part of the key
+                page.links_to_anchors[linked] = dict(links)
+
+
+def _anchor_links_by_path(links: dict[Any, dict[str, str]] | None) -> dict[str, dict[str, str]] | None:
+    return None if links is None else {file.src_uri: dict(anchors) for file, anchors in links.items()}
+
+
+def _unchanged(included: tuple[IncludedFile, ...]) -> bool:
+    return all(_sha256(file.path) == file.sha256 for file in included)
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@contextmanager
+def _recording_includes() -> Iterator[set[str] | None]:
+    """The files pymdownx.snippets resolves while a page converts.
+
+    pymdownx.snippets has no hook for this, so its path lookup is wrapped for the
+    length of one conversion. Were the lookup ever renamed, nothing would be
+    kept (None): a conversion that cannot say what it read is never reused.
+    """
+    included: set[str] = set()
+    try:
+        from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]  # pymdownx ships no types
+    except ImportError:  # no includes can happen
+        yield included
+        return
+    lookup = getattr(SnippetPreprocessor, "get_snippet_path", None)
+    if lookup is None:
+        yield None
+        return
+
+    def recorded(self: Any, path: str) -> str | None:
+        found = lookup(self, path)
+        included.add(os.path.abspath(found) if found else os.path.abspath(path))
+        return found
+
+    SnippetPreprocessor.get_snippet_path = recorded
+    try:
+        yield included
+    finally:
+        SnippetPreprocessor.get_snippet_path = lookup
+
+
+@contextmanager
+def _recording_logs() -> Iterator[list[logging.LogRecord]]:
+    """Every record a conversion logs at INFO or above, still passed on as usual."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if not any(kept is record for kept in records):  # seen by both loggers when it propagates
+                records.append(record)
+
+    handler = Keep(logging.INFO)
+    root = logging.getLogger()
+    mkdocs_logger = logging.getLogger("mkdocs")
+    # `mkdocs` commands stop their logger from propagating to the root logger; listen on both.
+    root.addHandler(handler)
+    mkdocs_logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+        mkdocs_logger.removeHandler(handler)
