@@ -152,3 +152,43 @@ def test_the_memo_keeps_at_most_its_limit(site):
     build_page(site, memo, "other.md")
     build_page(site, memo, "index.md")
     assert len(memo.kept) == 1 and memo.misses == 3
+
+
+def test_a_saved_memo_is_reused_by_the_next_build_with_its_warnings(site, caplog):
+    """The next `mkdocs build` is another process: only the file carries the conversions over."""
+    path = site / ".cache" / "converted_pages.pickle"
+    first = RenderMemo(path)
+    first.start_build()
+    build_page(site, first)
+    first.save()
+    nxt = RenderMemo(path)
+    nxt.start_build()
+    with caplog.at_level(logging.INFO, logger="mkdocs"):
+        page = build_page(site, nxt)
+    assert (nxt.misses, nxt.hits) == (0, 1)
+    assert "first version" in page.content
+    assert any("missing.md" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_a_build_keeps_only_the_conversions_it_used(site):
+    path = site / ".cache" / "converted_pages.pickle"
+    memo = RenderMemo(path)
+    memo.start_build()
+    build_page(site, memo, "index.md")
+    build_page(site, memo, "other.md")
+    memo.save()
+    memo = RenderMemo(path)
+    memo.start_build()
+    build_page(site, memo, "other.md")  # index.md left the site
+    memo.save()
+    assert len(RenderMemo(path).kept) == 1
+
+
+def test_an_unreadable_memo_file_is_a_cold_start(site):
+    path = site / ".cache" / "converted_pages.pickle"
+    path.parent.mkdir()
+    path.write_bytes(b"not a pickle")
+    memo = RenderMemo(path)
+    assert memo.kept == {}
+    build_page(site, memo)
+    assert memo.misses == 1

@@ -35,6 +35,7 @@ from .site_state import PageContext, SiteState
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
 
 OUTPUT_ID = ' id="output-'
+RENDER_MEMO_FILE = "converted_pages.pickle"  # under the project's .cache/verified_snippets/
 OUTPUT_IDS = re.compile(r'\sid="(output-[^"]+)"')
 
 # INFO lines of other plugins that ask nothing of a contributor: the build shows
@@ -49,13 +50,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         self.files: Files | None = None  # the build's files, to turn link targets into URLs
         self.strict = False  # the build's --strict, held while the other languages are built
         self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
-        self.render_memo: RenderMemo | None = None  # pages converted once per content, under serve
+        self.render_memo: RenderMemo | None = None  # pages converted once per content
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
-        if command == "serve":
-            self.render_memo = RenderMemo()
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -71,6 +70,9 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         if figure_markup.STYLESHEET not in [str(css) for css in config.extra_css]:
             config.extra_css.append(figure_markup.STYLESHEET)  # the figures' colours in both palettes
         languages = _other_languages(config)
+        memo_file = project.cache_dir / RENDER_MEMO_FILE
+        if self.render_memo is None or self.render_memo.path != memo_file:
+            self.render_memo = RenderMemo(memo_file)
         if self.site is None or self.site.site != Site(project, settings) or self.site.languages != languages:
             if self.site is not None:
                 self.site.close()
@@ -87,6 +89,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         _quiet_jieba()
         if nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
+        if self.render_memo is not None:
+            self.render_memo.start_build()
         for warning in self._site().prepare().warnings:
             log.warning(warning)
         for warning in self.matrix.prepare() if self.matrix else []:
@@ -145,6 +149,9 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             return
         if self.strict:
             config.strict, self.strict = True, False
+        self._site().finish_build()
+        if self.render_memo is not None:
+            self.render_memo.save()
         for path in self._site().never_shown():
             log.warning(f"{path} is not shown on any page; embed it in an article or remove it")
 

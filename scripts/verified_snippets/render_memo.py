@@ -1,4 +1,4 @@
-"""Markdown pages converted once per content under `mkdocs serve`, not on every save.
+"""Markdown pages converted once per content, not on every build or save.
 
 MkDocs converts every page's Markdown to HTML on every rebuild, and on this
 site that is about half of a rebuild (pygments and Python-Markdown's inline
@@ -20,10 +20,14 @@ conversion reads:
   those files is unchanged. A snippet edit reconverts only the pages that
   include that snippet.
 
+* and the versions of Markdown, its extensions, pygments and MkDocs.
+
 Log records emitted during a conversion (a broken link, say) are kept with it
 and emitted again when it is reused, so a reused page warns as a converted
-one does. Kept results live in memory, in the plugin that lives across serve's
-rebuilds; `mkdocs build` does not use them.
+one does. Kept results live in the plugin, which `mkdocs serve` keeps across
+rebuilds, and in `.cache/verified_snippets/converted_pages.pickle` for the
+next build; a build writes back only the conversions it used. An unreadable
+file is a cold start, never an error.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +52,12 @@ log = logging.getLogger("mkdocs.plugins.verified_snippets")
 #: Kept conversions; the oldest go first beyond this (a page has one per language,
 #: and an edited page leaves its earlier versions behind).
 LIMIT = 400
+
+#: Bumped when what a kept conversion holds changes.
+FORMAT = 1
+
+#: Distributions whose code turns Markdown into HTML here; an upgrade of any converts again.
+CONVERTERS = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material")
 
 
 @dataclass(frozen=True)
@@ -65,15 +76,46 @@ class Conversion:
     present_anchor_ids: set[str] | None
     links_to_anchors: dict[str, dict[str, str]] | None  # by the linked file's src_uri: File objects are new in each build
     included: tuple[IncludedFile, ...]
-    records: tuple[logging.LogRecord, ...]
+    logged: tuple[LoggedLine, ...]
+
+
+@dataclass(frozen=True)
+class LoggedLine:
+    logger: str
+    level: int
+    message: str
 
 
 class RenderMemo:
-    def __init__(self, limit: int = LIMIT) -> None:
+    def __init__(self, path: Path | None = None, limit: int = LIMIT) -> None:
+        """`path`: the file that keeps conversions for the next process (None: memory only)."""
+        self.path = path
         self.limit = limit
-        self.kept: dict[str, Conversion] = {}
+        self.kept: dict[str, Conversion] = _read(path)
+        self.used: set[str] = set()
+        self.changed = False
         self.hits = self.misses = 0
         self._files_key: tuple[int, str] | None = None
+        self._settings_key: tuple[int, str] | None = None
+
+    def start_build(self) -> None:
+        """From now on, count again which conversions are in use."""
+        self.used = set()
+
+    def save(self) -> None:
+        """Keep the conversions this build used for the next build (unwritable: the next one converts)."""
+        if self.path is None or not (self.changed or self.kept.keys() - self.used):
+            return
+        self.kept = {key: value for key, value in self.kept.items() if key in self.used}
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pickle.dumps((FORMAT, self.kept), protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            return
+        self.changed = False
 
     def install(self, page: Page) -> None:
         """Make `page.render` use a kept conversion when its input is unchanged."""
@@ -92,10 +134,11 @@ class RenderMemo:
         kept = self.kept.get(key)
         if kept is not None and _unchanged(kept.included):
             self.hits += 1
+            self.used.add(key)
             self.kept[key] = self.kept.pop(key)  # most recently used last
             _apply(page, kept, files)
-            for record in kept.records:
-                logging.getLogger(record.name).handle(record)
+            for line in kept.logged:
+                logging.getLogger(line.logger).log(line.level, line.message)
             return
         self.misses += 1
         with _recording_includes() as included, _recording_logs() as records:
@@ -103,6 +146,8 @@ class RenderMemo:
         self.kept.pop(key, None)
         if included is None:
             return
+        self.used.add(key)
+        self.changed = True
         self.kept[key] = Conversion(
             page.content or "",
             copy.deepcopy(page.toc),
@@ -110,14 +155,14 @@ class RenderMemo:
             set(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
             _anchor_links_by_path(page.links_to_anchors),
             tuple(IncludedFile(path, _sha256(path)) for path in sorted(included)),
-            tuple(records),
+            tuple(LoggedLine(record.name, record.levelno, record.getMessage()) for record in records),
         )
         while len(self.kept) > self.limit:
             self.kept.pop(next(iter(self.kept)))
 
     def _key(self, page: Page, config: MkDocsConfig, files: Files) -> str:
         digest = hashlib.sha256()
-        for part in (page.markdown or "", page.file.src_uri, page.file.url, self._files_fingerprint(files), _settings_fingerprint(config)):
+        for part in (page.markdown or "", page.file.src_uri, page.file.url, self._files_fingerprint(files), self._settings_fingerprint(config)):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()
@@ -128,15 +173,46 @@ class RenderMemo:
             self._files_key = (id(files), hashlib.sha256(listing.encode()).hexdigest())
         return self._files_key[1]
 
+    def _settings_fingerprint(self, config: MkDocsConfig) -> str:
+        if self._settings_key is None or self._settings_key[0] != id(config):
+            self._settings_key = (id(config), _settings_fingerprint(config))
+        return self._settings_key[1]
+
+
+def _read(path: Path | None) -> dict[str, Conversion]:
+    if path is None:
+        return {}
+    try:
+        version, kept = pickle.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except Exception:  # written by another version, or cut short: start cold
+        return {}
+    if version != FORMAT or not isinstance(kept, dict) or not all(isinstance(value, Conversion) for value in kept.values()):
+        return {}
+    return kept
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in CONVERTERS:
+        try:
+            found.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} absent")
+    return " ".join(found)
+
 
 def _settings_fingerprint(config: MkDocsConfig) -> str:
-    """mkdocs.yml's text (which the extensions' options come from) and the options as the build has them."""
+    """mkdocs.yml's text (which the extensions' options come from), the options as the build has them, and the converters' versions."""
     try:
         text = Path(config.config_file_path).read_text(encoding="utf-8")
     except (OSError, TypeError):
         text = ""
     options = json.dumps(
-        [[str(name) for name in config.markdown_extensions], config.mdx_configs, config.use_directory_urls, config.validation],
+        [[str(name) for name in config.markdown_extensions], config.mdx_configs, config.use_directory_urls, config.site_url, _versions()],
         sort_keys=True,
         default=_stable_repr,
     )

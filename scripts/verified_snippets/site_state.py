@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
 from .figure_markup import FigureMarkup, PlacedFigures, record_warnings
+from .linked_formula_cache import LinkedFormulaCache
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
@@ -69,7 +70,7 @@ class SiteState:
         self.current_results: set[str] = set()
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
-        self.linked_formulas: dict[str, str] = {}  # formulas with their values linked, kept across serve rebuilds
+        self.linked_formulas = LinkedFormulaCache(self.project.cache_dir / "linked_formulas.json")
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
         self.renderer = self._new_renderer()
 
@@ -114,6 +115,7 @@ class SiteState:
         report.warnings += self._check_pages()
         report.warnings += self._check_references()
         self.ledgers = {}
+        self.linked_formulas.start_build()
         self.placed_figures.html_by_token.clear()  # a long `mkdocs serve` keeps only this build's figures
         self.renderer = self._new_renderer()
         return report
@@ -259,9 +261,11 @@ class SiteState:
             origin = value_provenance.Origin.of(record, snippet, value, self.renderer.snippets_folder)
             return value_provenance.ValueLink(url_of(links.href(snippet, shown)), origin.sentence(shown, links.language))
 
-        if len(self.linked_formulas) > 20_000:  # a long serve session: start over rather than grow
-            self.linked_formulas.clear()
         return value_provenance.link_math_values(page_html, link_for, self.linked_formulas)
+
+    def finish_build(self) -> None:
+        """After every language's pages: keep the linked formulas this build used for the next one."""
+        self.linked_formulas.save()
 
     def _ledger(self, language: str) -> list[ledger.LedgerEntry]:
         key = None if language == "en" else language

@@ -25,10 +25,12 @@ anything shows its provenance line there instead.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .output_records import OutputRecord
 
@@ -183,13 +185,25 @@ class ValueLink:
     label: str
 
 
-def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLink | None], memo: dict[str, str] | None = None) -> str:
+class FormulaMemo(Protocol):
+    """Linked formulas by key (linked_formula_cache.LinkedFormulaCache)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, linked_html: str) -> None: ...
+
+
+def formula_key(formula_html: str, links: str) -> str:
+    return hashlib.sha256(f"{formula_html}\0{links}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLink | None], memo: FormulaMemo | None = None) -> str:
     """Every KaTeX `\\htmlData` value span of the page, wrapped in its link, reachable by assistive technology.
 
     `link_for(snippet, value, shown)` gives the link of a value (None: leave it
     as it is). Only formulas holding such a span are parsed (BeautifulSoup), and
-    with `memo` (kept across builds by `mkdocs serve`) only once for a given
-    formula and links: the key is the formula's HTML and the links its values get.
+    with `memo` (kept across builds) only once for a given formula and links:
+    the key is the formula's HTML and the links its values get.
     """
     if "data-snippet" not in page_html or "katex-html" not in page_html:
         return page_html
@@ -197,13 +211,13 @@ def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLi
     for start, end in _katex_elements_with_values(page_html):
         element = page_html[start:end]
         spans = _value_spans(element)
-        key = element + "\x00" + repr([link_for(*span) for span in spans])
         keep = memo is not None and len(spans) == element.count("data-snippet=")  # every value read: the key is complete
+        key = formula_key(element, repr([link_for(*span) for span in spans])) if keep else ""
         linked = memo.get(key) if keep and memo is not None else None
         if linked is None:
             linked = _linked_formula(element, link_for)
             if keep and memo is not None:
-                memo[key] = linked
+                memo.put(key, linked)
         parts += [page_html[position:start], linked]
         position = end
     return "".join(parts) + page_html[position:]
