@@ -24,7 +24,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import build_caches, figure_markup
+from . import build_caches, figure_markup, serve_watch
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .matrix_site import MatrixSite
@@ -95,6 +95,13 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             log.warning(warning)
         for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Watch the pages and the snippets, not counting the files a re-run writes there (serve_watch)."""
+        site = self._site()
+        for folder in (site.project.docs_dir, site.project.snippets_dir):
+            serve_watch.watch_ignoring_own_writes(server, folder, site.own_writes)
+        return server
 
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
         if self.render_memo is not None:

@@ -25,6 +25,7 @@ from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
 from .page_structure import read_page
 from .reference_checks import CheckResults
+from .serve_watch import OwnWrites, generated_files
 from .settings import Site
 from .usable_cpus import usable_cpus
 
@@ -72,6 +73,7 @@ class SiteState:
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
         self.linked_formulas = LinkedFormulaCache(self.project.cache_dir / "linked_formulas.json")
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
+        self.own_writes = OwnWrites()  # what the last serve-time re-run wrote (its watcher ignores those)
         self.renderer = self._new_renderer()
 
     def close(self) -> None:
@@ -172,6 +174,7 @@ class SiteState:
     def _rerun(self, snippets: list) -> None:
         from .runner import OutcomeStatus, SnippetRunner
 
+        before = generated_files(self.project)
         if self.runner is None:
             jobs = self.site.settings.serve_jobs or usable_cpus()
             self.runner = SnippetRunner(self.project, self.site.settings, jobs=jobs, progress=self.progress)
@@ -184,6 +187,7 @@ class SiteState:
         notebooks.write_notebooks(self.project)  # errors show as the page's own warnings
         with contextlib.suppress(ImportError):  # the ledger's findings follow the new outputs (mpmath is a run-time dependency, like torch)
             reference_checks.update_results(self.project, self.project.checks_dir)
+        self.own_writes.record(before, generated_files(self.project))
 
     # ------------------------------------------------------------------ per page
 
