@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-VERSION = 1
+VERSION = 2
 
 
 def _version(package: str) -> str:
@@ -58,8 +58,11 @@ class EntryCache:
             pass
 
     def key(self, page: Any) -> str:
-        made_from = [page.url, page.title, _toc(page.toc), page.meta, page.content]
-        return hashlib.sha256(json.dumps(made_from, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")).hexdigest()
+        made_from = [page.url, page.title, _toc(page.toc), page.meta]
+        digest = hashlib.sha256(json.dumps(made_from, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8"))
+        # The page's HTML hashed as it is: escaping it into JSON first cost more than the hash.
+        digest.update(b"\0" + (page.content or "").encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     def add(self, index: Any, page: Any, make: Callable[[Any, Any], None]) -> None:
         """Append `page`'s entries to `index.entries`, from the cache or from `make(index, page)`."""

@@ -25,6 +25,7 @@ anything shows its provenance line there instead.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -61,7 +62,13 @@ class OutputBlock:
     def shows(self, number: str) -> bool:
         """Whether the block prints `number` as a whole number (not as part of a longer one)."""
         number = number.replace("\u2212", "-")  # KaTeX typesets a minus sign
-        return re.search(rf"(?<![\w.]){re.escape(number)}(?![\w])", self.text) is not None
+        return number in self.text and _whole_number(number).search(self.text) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _whole_number(number: str) -> re.Pattern[str]:
+    """Compiled once per number: a site binds thousands, more than `re`'s own cache holds."""
+    return re.compile(rf"(?<![\w.]){re.escape(number)}(?![\w])")
 
 
 @dataclass(frozen=True)
