@@ -52,9 +52,21 @@ def test_palette_toggle_switches_dark_mode_and_back(session, first_article_page)
     expect(body).to_have_attribute("data-md-color-scheme", "default")
     background_light = page.evaluate("getComputedStyle(document.body).backgroundColor")
 
+    # page-weight: Material's "no transitions while switching" rule follows the reader's toggle, not the
+    # attribute Material also sets at every load (which restyled the whole page twice).
+    rules = page.evaluate("[...document.styleSheets].flatMap(s => { try { return [...s.cssRules].map(r => r.cssText) } catch { return [] } })")
+    assert not [rule for rule in rules if "data-md-color-switching" in rule]
+    assert [rule for rule in rules if "data-md-palette-toggled" in rule and "transition-duration" in rule]
+    page.evaluate("""window.bodyAttributes = [];
+        new MutationObserver(records => records.forEach(r => window.bodyAttributes.push([r.attributeName, document.body.hasAttribute(r.attributeName)])))
+            .observe(document.body, {attributes: true})""")
+
     page.locator("form[data-md-component=palette] label:visible").click()
     expect(body).to_have_attribute("data-md-color-scheme", "slate")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background_light
+    page.wait_for_function("!document.body.hasAttribute('data-md-palette-toggled')")
+    toggled = [present for name, present in page.evaluate("window.bodyAttributes") if name == "data-md-palette-toggled"]
+    assert toggled[:1] == [True] and toggled[-1] is False, "the toggle did not turn transitions off for its switch"
 
     page.locator("form[data-md-component=palette] label:visible").click()
     expect(body).to_have_attribute("data-md-color-scheme", "default")

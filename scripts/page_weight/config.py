@@ -1,0 +1,16 @@
+"""The page-weight plugin's options in mkdocs.yml, with their defaults.
+
+    plugins:
+      - page-weight:
+          unwrap_name_tokens: true       # highlighted names as text, not <span class="n">
+          scope_palette_switching: true  # Material's palette-switching rule only on a reader's toggle
+"""
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class PageWeightConfig(base.Config):
+    unwrap_name_tokens = c.Type(bool, default=True)
+    scope_palette_switching = c.Type(bool, default=True)

@@ -1,0 +1,68 @@
+"""The page-weight plugin: fewer elements and whole-page restyles, nothing a reader sees changed.
+
+The browser suite checks the built site (tests/browser/test_article.py: the
+palette toggle and the copied code); here the two rewrites are checked against
+what they rely on in the installed Material and pygments.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+import material
+import pytest
+from page_weight.code_tokens import unwrap_name_tokens
+from page_weight.palette_switching import MATERIAL_ATTRIBUTE, TOGGLE_ATTRIBUTE, PaletteRuleNotFound, palette_stylesheets, rewrite_site, scope_to_toggles
+
+MATERIAL_ASSETS = Path(material.__file__).parent / "templates" / "assets"
+CODE = "import torch\nlogits = torch.tensor([[2.0, 1.0]])\nloss = F.cross_entropy(logits, target)  # a comment\n"
+
+
+def highlighted(code: str) -> str:
+    return markdown.markdown(f"```python\n{code}```", extensions=["pymdownx.highlight", "pymdownx.superfences"])
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_name_spans_are_unwrapped_and_the_text_is_the_same():
+    html = highlighted(CODE)
+    assert html.count('<span class="n">') >= 8
+    lighter = unwrap_name_tokens(html)
+    assert '<span class="n">' not in lighter
+    assert text_of(lighter) == text_of(html)
+    # Every other token keeps its span (and colour): keywords, numbers, punctuation, comments.
+    for kind in ("kn", "mf", "p", "c1"):
+        assert lighter.count(f'<span class="{kind}">') == html.count(f'<span class="{kind}">') > 0
+
+
+def test_unwrapping_is_invisible_because_material_colours_names_like_plain_code():
+    """If a Material upgrade gives names their own colour, this fails: turn `unwrap_name_tokens` off."""
+    css = "".join(path.read_text() for path in (MATERIAL_ASSETS / "stylesheets").glob("main.*.min.css"))
+    assert "--md-code-hl-name-color:var(--md-code-fg-color)" in css
+    assert re.search(r"\.highlight \.n[,{]", css) and "--md-code-hl-name-color)" in css
+
+
+def test_materials_palette_rule_follows_the_toggle_only(tmp_path):
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    for source in (MATERIAL_ASSETS / "stylesheets").glob("palette.*.min.css"):
+        (site / "assets" / "stylesheets").mkdir(exist_ok=True)
+        (site / "assets" / "stylesheets" / source.name).write_text(source.read_text())
+    original = palette_stylesheets(site)[0].read_text()
+    assert f"{MATERIAL_ATTRIBUTE} *" in original  # what the rewrite relies on
+    rewrite_site(site)
+    rewritten = palette_stylesheets(site)[0].read_text()
+    assert MATERIAL_ATTRIBUTE not in rewritten and f"{TOGGLE_ATTRIBUTE} *" in rewritten
+    assert len(rewritten) == len(original) + (len(TOGGLE_ATTRIBUTE) - len(MATERIAL_ATTRIBUTE)) * original.count(MATERIAL_ATTRIBUTE)
+    script = (site / "assets" / "page-weight" / "palette-toggled.js").read_text()
+    assert "setAttribute(\"data-md-palette-toggled\"" in script and "removeAttribute(\"data-md-palette-toggled\")" in script
+    rewrite_site(site)  # a second build into the same folder finds it done
+    assert palette_stylesheets(site)[0].read_text() == rewritten
+
+
+def test_a_palette_stylesheet_without_the_rule_is_an_error_naming_it():
+    with pytest.raises(PaletteRuleNotFound, match="palette.x.css has no"):
+        scope_to_toggles(".md-typeset{color:red}", "palette.x.css")
