@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 # `make build NPM_FLAGS=--omit=dev` (the deploy) installs KaTeX without Lighthouse.
 NPM_FLAGS ?=
 
-.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse bench lock clean matrix check-matrix
+.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse screenshots bench lock clean matrix check-matrix
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -84,6 +84,11 @@ test-browser: setup chromium
 # the first to meet it ends the preset); exits 1 when a target is missed.
 lighthouse: setup chromium
 	$(PY) scripts/lighthouse_budget.py
+
+# Full-page screenshots of every article, both palettes, desktop and phone, into
+# test-artifacts/screenshots/ (`make test` takes the first article's only).
+screenshots: setup chromium
+	LOSSES_ALL_SCREENSHOTS=1 $(PY) -m pytest -n 2 tests/browser/test_article.py -k test_screenshot
 
 bench: setup
 	$(PY) scripts/bench.py

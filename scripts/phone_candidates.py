@@ -34,8 +34,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import lighthouse_budget
-
+from site_checks import lighthouse_budget
 from site_checks.local_site_server import served
 
 ARTICLE_BODY = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.DOTALL)

@@ -216,7 +216,9 @@ def _settings_fingerprint(config: MkDocsConfig) -> str:
         sort_keys=True,
         default=_stable_repr,
     )
-    return text + "\0" + options
+    # The folder too: includes are recorded by absolute path, so a copy of the project
+    # (with its .cache) elsewhere must not take this one's conversions.
+    return f"{config.config_file_path}\0{text}\0{options}"
 
 
 def _stable_repr(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The page budget of the longest article, on a phone and on a desktop (scripts/lighthouse_budget.py).
+"""The page budget of the longest article, on a phone and on a desktop (site_checks/lighthouse_budget.py).
 
 `make test` judges what does not depend on the machine's speed: accessibility,
 best practices and the transfer size, on both presets (one run each). The
@@ -9,19 +9,14 @@ judges performance too, against the same targets, and fails when it is missed.
 """
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from conftest import REPO
+from site_checks import lighthouse_budget
 
 pytestmark = pytest.mark.browser
 
 
 def test_both_lighthouse_presets_meet_the_budget_but_for_speed(built_site, capsys):
-    sys.path.insert(0, str(REPO / "scripts"))
-    import lighthouse_budget
-
     status = lighthouse_budget.main(["--site", str(built_site.site_dir), "--runs", "1", "--unjudged", "performance"])
     printed = capsys.readouterr().out
     print(printed)
@@ -29,9 +24,6 @@ def test_both_lighthouse_presets_meet_the_budget_but_for_speed(built_site, capsy
 
 
 def test_the_budget_fails_a_run_that_misses_a_target():
-    sys.path.insert(0, str(REPO / "scripts"))
-    import lighthouse_budget
-
     def run(performance: float, accessibility: float = 1.0) -> dict:
         return {"categories": {"performance": {"score": performance}, "accessibility": {"score": accessibility}, "best-practices": {"score": 1.0}},
                 "audits": {"total-byte-weight": {"numericValue": 300 * 1024}}}
@@ -43,9 +35,6 @@ def test_the_budget_fails_a_run_that_misses_a_target():
 
 
 def test_an_unjudged_category_is_printed_but_does_not_fail_the_run():
-    sys.path.insert(0, str(REPO / "scripts"))
-    import lighthouse_budget
-
     slow = {"categories": {"performance": {"score": 0.5}, "accessibility": {"score": 1.0}, "best-practices": {"score": 1.0}},
             "audits": {"total-byte-weight": {"numericValue": 300 * 1024}}}
     assert lighthouse_budget.missed_targets(slow, "mobile", frozenset({"performance"})) == []
