@@ -192,3 +192,27 @@ def test_notebook_pages_are_left_out_of_the_search_index(real_site):
     locations = {entry["location"].split("#")[0] for entry in index["docs"]}
     assert not [location for location in locations if "notebooks/" in location]
     assert {"cross-entropy/", "zh/cross-entropy/"} <= locations  # the articles themselves are still found
+
+
+def test_a_run_with_nothing_new_builds_no_notebook_and_still_sees_every_change(tmp_path, monkeypatch):
+    """write_notebooks skips a notebook whose inputs and file are as it last left them; any change rebuilds it."""
+    for folder in ("docs", "snippets"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    project = Project.at(tmp_path)
+    assert notebooks.write_notebooks(project) == ([], [])  # the committed notebooks are current
+    built = []
+    real_build = notebooks.build_notebook
+    monkeypatch.setattr(notebooks, "build_notebook", lambda project, article: built.append(article.slug) or real_build(project, article))
+    assert notebooks.write_notebooks(project) == ([], []) and built == []
+    article = ARTICLES[0]
+    notebook = tmp_path / "docs" / "notebooks" / f"{article.slug}.ipynb"
+    # An output changed (a record rewritten by a run): that article's notebook is built again.
+    record = project.snippet(article.outline.embeds[0].snippet).output_path
+    record.write_text(record.read_text() + " ")
+    notebooks.write_notebooks(project)
+    assert len(built) == 1
+    # The notebook edited by hand: written back from its inputs.
+    committed = notebook.read_text()
+    notebook.write_text(committed.replace('"cells"', '"cells" ', 1))
+    written, errors = notebooks.write_notebooks(project)
+    assert errors == [] and written == [notebook] and notebook.read_text() == committed

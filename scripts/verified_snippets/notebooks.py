@@ -18,6 +18,7 @@ draw them the same way (`FIGURE_SETUP`).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -230,17 +231,69 @@ def stale_notebooks(project: Project) -> list[tuple[Path, str]]:
 
 
 def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
-    """Write every article's notebook whose content changed; returns (written, errors)."""
+    """Write every article's notebook whose content changed; returns (written, errors).
+
+    A notebook is built again only when what it is made from changed (see
+    `_inputs_digest`) or the file on disk is not the one last written: a run
+    with nothing new reads the inputs' bytes, not 50 records parsed and dumped.
+    """
     written, errors = [], []
+    made = _MadeFrom(project.cache_dir / "notebook_inputs.json")
     for article in articles(project):
         path = article.notebook_path(project)
+        digest = _inputs_digest(project, article)
+        if made.still(path, digest):
+            continue
         try:
             text = notebook_text(build_notebook(project, article))
         except NotebookError as error:
             errors.append(f"{project.display(path)}: not written: {error}")
             continue
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        write_text_atomically(path, text)
-        written.append(path)
+        if not (path.exists() and path.read_text(encoding="utf-8") == text):
+            write_text_atomically(path, text)
+            written.append(path)
+        made.remember(path, digest, text)
+    made.save()
     return written, errors
+
+
+def _inputs_digest(project: Project, article: Article) -> str:
+    """Every byte a notebook is made from: its page, this module, and each shown snippet's source and outputs (record, figures)."""
+    digest = hashlib.sha256()
+    for path in [article.page, Path(__file__)]:
+        digest.update(path.read_bytes() if path.is_file() else b"\1missing")
+    for name in sorted({embed.snippet for embed in article.outline.embeds}):
+        snippet = project.snippet(name)
+        outputs = snippet.output_path
+        made = sorted(outputs.parent.glob(f"{outputs.stem}.*")) if outputs.parent.is_dir() else []
+        for path in [snippet.path, *made]:
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(path.read_bytes() if path.is_file() else b"\1missing")
+    return digest.hexdigest()
+
+
+class _MadeFrom:
+    """Which inputs each notebook was last written from, and its text's hash, in `.cache/`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.known: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    def still(self, notebook: Path, digest: str) -> bool:
+        known = self.known.get(str(notebook))
+        if not isinstance(known, list) or len(known) != 2 or known[0] != digest or not notebook.is_file():
+            return False
+        return hashlib.sha256(notebook.read_bytes()).hexdigest() == known[1]  # not edited or replaced since
+
+    def remember(self, notebook: Path, digest: str, text: str) -> None:
+        self.known[str(notebook)] = [digest, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+        self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            with contextlib.suppress(OSError):  # a read-only checkout: the next run builds the notebooks again
+                write_text_atomically(self.path, json.dumps(self.known, indent=1, sort_keys=True))
