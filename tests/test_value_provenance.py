@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from katex_prerender import KatexRenderer
-from verified_snippets.linked_formula_cache import LinkedFormulaCache
+from verified_snippets.kept_results import KeptResults
 from verified_snippets.output_records import OutputRecord
 from verified_snippets.value_provenance import (
     InlineContexts,
@@ -155,7 +155,7 @@ def test_the_accessibility_check_fails_on_katex_output_left_hidden(katex):
 
 def test_a_formula_is_parsed_once_for_the_same_links_and_again_when_they_change(katex):
     page = formula(katex, r"x = \htmlData{snippet=a/b.py,value=v}{1}")
-    memo = LinkedFormulaCache(None)
+    memo = KeptResults(None, str)
     first = link_math_values(page, link_for, memo)
     assert len(memo.kept) == 1
     assert link_math_values(page, link_for, memo) == first and len(memo.kept) == 1
@@ -167,20 +167,20 @@ def test_a_value_in_a_superscript_is_linked_and_its_formula_kept_for_the_next_bu
     """KaTeX marks a value in a superscript `enclosing mtight`: the memo must read it as well."""
     page = formula(katex, r"\epsilon = 2^{\htmlData{snippet=a/b.py,value=e}{-24}}")
     assert 'class="enclosing mtight"' in page
-    memo = LinkedFormulaCache(None)
+    memo = KeptResults(None, str)
     linked = link_math_values(page, link_for, memo)
     assert linked.count('class="run-value"') == 1 and len(memo.kept) == 1
 
 
 def test_linked_formulas_are_kept_for_the_next_build_and_only_those_it_used(katex, tmp_path, monkeypatch):
-    path = tmp_path / "linked_formulas.json"
+    path = tmp_path / "linked_formulas.pickle"
     one, two = formula(katex, r"x = \htmlData{snippet=a/b.py,value=v}{1}"), formula(katex, r"y = \htmlData{snippet=a/b.py,value=w}{2}")
-    first = LinkedFormulaCache(path)
+    first = KeptResults(path, str)
     first.start_build()
     linked = link_math_values(one + two, link_for, first)
     first.save()
     # The next build (a new process) reads them instead of parsing the formulas again.
-    second = LinkedFormulaCache(path)
+    second = KeptResults(path, str)
     second.start_build()
     parsed = []
     import verified_snippets.value_provenance as value_provenance
@@ -190,10 +190,10 @@ def test_linked_formulas_are_kept_for_the_next_build_and_only_those_it_used(kate
     assert link_math_values(one, link_for, second) == linked[: linked.index("<p>", 3)]
     assert parsed == []
     second.save()
-    assert len(LinkedFormulaCache(path).kept) == 1  # the formula no longer on any page is dropped
+    assert len(KeptResults(path, str).kept) == 1  # the formula no longer on any page is dropped
 
 
 def test_a_corrupt_linked_formula_file_is_ignored(tmp_path):
-    path = tmp_path / "linked_formulas.json"
+    path = tmp_path / "linked_formulas.pickle"
     path.write_text("{not json")
-    assert LinkedFormulaCache(path).kept == {}
+    assert KeptResults(path, str).kept == {}

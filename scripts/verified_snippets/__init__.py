@@ -25,10 +25,11 @@ The stages, snippet -> run -> record -> page, and the module for each:
    where it comes from (in math through KaTeX's `\\htmlData`); `citation`
    writes each article's "Cite this page" block; `build_caches` keeps the
    theme's templates compiled and listed across `mkdocs serve` rebuilds.
-   What a build need not redo is kept by content: `render_memo` (each page's
-   Markdown converted once), `linked_formula_cache` (formulas with their
-   values linked), both in `.cache/`; `serve_watch` keeps a serve-time re-run's
-   own writes from starting a second rebuild.
+   What a build need not redo is kept by content in `.cache/`, through
+   `kept_results`: `render_memo` (each page's Markdown converted once), the
+   formulas with their values linked, and the inputs each notebook was
+   written from; `serve_watch` keeps a serve-time re-run's own writes from
+   starting a second rebuild.
 
 5. **environment matrix**: `environments` (the named ways to run the same
    snippets: cpu-native, cpu-<capability>, cuda, torch-X.Y.Z) -> `matrix_run`

@@ -18,7 +18,6 @@ draw them the same way (`FIGURE_SETUP`).
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from . import figure_files, figure_svg
 from .atomic_files import write_text_atomically
 from .figure_files import FigureEntry
+from .kept_results import KeptResults
 from .layout import Project
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes
 from .page_index import PageIndex, PageOutline
@@ -238,12 +238,15 @@ def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
     with nothing new reads the inputs' bytes, not 50 records parsed and dumped.
     """
     written, errors = [], []
-    made = _MadeFrom(project.cache_dir / "notebook_inputs.json")
+    # By notebook and the digest of its inputs: the hash of the text last written from them.
+    made: KeptResults[str] = KeptResults(project.cache_dir / "notebook_inputs.pickle", str)
+    made.start_build()
     for article in articles(project):
         path = article.notebook_path(project)
-        digest = _inputs_digest(project, article)
-        if made.still(path, digest):
-            continue
+        key = f"{path}\0{_inputs_digest(project, article)}"
+        written_hash = made.get(key)
+        if written_hash is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == written_hash:
+            continue  # not edited or replaced since
         try:
             text = notebook_text(build_notebook(project, article))
         except NotebookError as error:
@@ -252,7 +255,7 @@ def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
         if not (path.exists() and path.read_text(encoding="utf-8") == text):
             write_text_atomically(path, text)
             written.append(path)
-        made.remember(path, digest, text)
+        made.put(key, hashlib.sha256(text.encode("utf-8")).hexdigest())
     made.save()
     return written, errors
 
@@ -270,30 +273,3 @@ def _inputs_digest(project: Project, article: Article) -> str:
             digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
             digest.update(path.read_bytes() if path.is_file() else b"\1missing")
     return digest.hexdigest()
-
-
-class _MadeFrom:
-    """Which inputs each notebook was last written from, and its text's hash, in `.cache/`."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.known: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.known = {}
-        self.changed = False
-
-    def still(self, notebook: Path, digest: str) -> bool:
-        known = self.known.get(str(notebook))
-        if not isinstance(known, list) or len(known) != 2 or known[0] != digest or not notebook.is_file():
-            return False
-        return hashlib.sha256(notebook.read_bytes()).hexdigest() == known[1]  # not edited or replaced since
-
-    def remember(self, notebook: Path, digest: str, text: str) -> None:
-        self.known[str(notebook)] = [digest, hashlib.sha256(text.encode("utf-8")).hexdigest()]
-        self.changed = True
-
-    def save(self) -> None:
-        if self.changed:
-            with contextlib.suppress(OSError):  # a read-only checkout: the next run builds the notebooks again
-                write_text_atomically(self.path, json.dumps(self.known, indent=1, sort_keys=True))

@@ -36,7 +36,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +45,8 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+
+from .kept_results import KeptResults
 
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
 
@@ -90,32 +91,22 @@ class RenderMemo:
     def __init__(self, path: Path | None = None, limit: int = LIMIT) -> None:
         """`path`: the file that keeps conversions for the next process (None: memory only)."""
         self.path = path
-        self.limit = limit
-        self.kept: dict[str, Conversion] = _read(path)
-        self.used: set[str] = set()
-        self.changed = False
+        self.results: KeptResults[Conversion] = KeptResults(path, Conversion, FORMAT, limit)
         self.hits = self.misses = 0
         self._files_key: tuple[int, str] | None = None
         self._settings_key: tuple[int, str] | None = None
 
+    @property
+    def kept(self) -> dict[str, Conversion]:
+        return self.results.kept
+
     def start_build(self) -> None:
         """From now on, count again which conversions are in use."""
-        self.used = set()
+        self.results.start_build()
 
     def save(self) -> None:
         """Keep the conversions this build used for the next build (unwritable: the next one converts)."""
-        if self.path is None or not (self.changed or self.kept.keys() - self.used):
-            return
-        self.kept = {key: value for key, value in self.kept.items() if key in self.used}
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(pickle.dumps((FORMAT, self.kept), protocol=pickle.HIGHEST_PROTOCOL))
-            temporary.replace(self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            return
-        self.changed = False
+        self.results.save()
 
     def install(self, page: Page) -> None:
         """Make `page.render` use a kept conversion when its input is unchanged."""
@@ -131,24 +122,20 @@ class RenderMemo:
 
     def render(self, page: Page, config: MkDocsConfig, files: Files, convert: Any) -> None:
         key = self._key(page, config, files)
-        kept = self.kept.get(key)
+        kept = self.results.get(key)
         if kept is not None and _unchanged(kept.included):
             self.hits += 1
-            self.used.add(key)
-            self.kept[key] = self.kept.pop(key)  # most recently used last
             _apply(page, kept, files)
             for line in kept.logged:
                 logging.getLogger(line.logger).log(line.level, line.message)
             return
         self.misses += 1
+        self.results.discard(key)
         with _recording_includes() as included, _recording_logs() as records:
             convert(config, files)
-        self.kept.pop(key, None)
         if included is None:
             return
-        self.used.add(key)
-        self.changed = True
-        self.kept[key] = Conversion(
+        self.results.put(key, Conversion(
             page.content or "",
             copy.deepcopy(page.toc),
             page._title_from_render,
@@ -156,9 +143,7 @@ class RenderMemo:
             _anchor_links_by_path(page.links_to_anchors),
             tuple(IncludedFile(path, _sha256(path)) for path in sorted(included)),
             tuple(LoggedLine(record.name, record.levelno, record.getMessage()) for record in records),
-        )
-        while len(self.kept) > self.limit:
-            self.kept.pop(next(iter(self.kept)))
+        ))
 
     def _key(self, page: Page, config: MkDocsConfig, files: Files) -> str:
         digest = hashlib.sha256()
@@ -177,20 +162,6 @@ class RenderMemo:
         if self._settings_key is None or self._settings_key[0] != id(config):
             self._settings_key = (id(config), _settings_fingerprint(config))
         return self._settings_key[1]
-
-
-def _read(path: Path | None) -> dict[str, Conversion]:
-    if path is None:
-        return {}
-    try:
-        version, kept = pickle.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except Exception:  # written by another version, or cut short: start cold
-        return {}
-    if version != FORMAT or not isinstance(kept, dict) or not all(isinstance(value, Conversion) for value in kept.values()):
-        return {}
-    return kept
 
 
 def _versions() -> str:

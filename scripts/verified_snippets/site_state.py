@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
 from .figure_markup import FigureMarkup, PlacedFigures, record_warnings
-from .linked_formula_cache import LinkedFormulaCache
+from .kept_results import KeptResults
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
@@ -71,7 +71,8 @@ class SiteState:
         self.current_results: set[str] = set()
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
-        self.linked_formulas = LinkedFormulaCache(self.project.cache_dir / "linked_formulas.json")
+        # Formulas with their values linked, by value_provenance.formula_key: the largest cost of a warm build otherwise.
+        self.linked_formulas: KeptResults[str] = KeptResults(self.project.cache_dir / "linked_formulas.pickle", str)
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
         self.own_writes = OwnWrites()  # what the last serve-time re-run wrote (its watcher ignores those)
         self.renderer = self._new_renderer()

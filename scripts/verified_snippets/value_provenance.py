@@ -193,7 +193,7 @@ class ValueLink:
 
 
 class FormulaMemo(Protocol):
-    """Linked formulas by key (linked_formula_cache.LinkedFormulaCache)."""
+    """Linked formulas by key (kept_results.KeptResults)."""
 
     def get(self, key: str) -> str | None: ...
 
