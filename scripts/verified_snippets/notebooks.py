@@ -241,9 +241,10 @@ def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
     # By notebook and the digest of its inputs: the hash of the text last written from them.
     made: KeptResults[str] = KeptResults(project.cache_dir / "notebook_inputs.pickle", str)
     made.start_build()
+    builder = Path(__file__).read_bytes()  # this module: a change to how notebooks are made rebuilds them all
     for article in articles(project):
         path = article.notebook_path(project)
-        key = f"{path}\0{_inputs_digest(project, article)}"
+        key = f"{path}\0{_inputs_digest(project, article, builder)}"
         written_hash = made.get(key)
         if written_hash is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == written_hash:
             continue  # not edited or replaced since
@@ -260,11 +261,10 @@ def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
     return written, errors
 
 
-def _inputs_digest(project: Project, article: Article) -> str:
-    """Every byte a notebook is made from: its page, this module, and each shown snippet's source and outputs (record, figures)."""
-    digest = hashlib.sha256()
-    for path in [article.page, Path(__file__)]:
-        digest.update(path.read_bytes() if path.is_file() else b"\1missing")
+def _inputs_digest(project: Project, article: Article, builder: bytes) -> str:
+    """Every byte a notebook is made from: the module that makes it, its page, and each shown snippet's source and outputs (record, figures)."""
+    digest = hashlib.sha256(builder)
+    digest.update(article.page.read_bytes() if article.page.is_file() else b"\1missing")
     for name in sorted({embed.snippet for embed in article.outline.embeds}):
         snippet = project.snippet(name)
         outputs = snippet.output_path
