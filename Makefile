@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 # `make build NPM_FLAGS=--omit=dev` (the deploy) installs KaTeX without Lighthouse.
 NPM_FLAGS ?=
 
-.PHONY: setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse screenshots bench lock clean matrix check-matrix
+.PHONY: bytecode setup serve build outputs check-outputs article check test lint test-browser chromium lighthouse screenshots bench lock clean matrix check-matrix
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -21,6 +21,7 @@ $(PY_STAMP): requirements/docs.txt requirements/dev.txt requirements/constraints
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
 	# The project's own packages (scripts/*/): its MkDocs plugins and `run-snippets`, editable.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(MAKE) --no-print-directory bytecode
 	touch $@ $(DOCS_STAMP)
 
 # What `mkdocs build` alone needs (no PyTorch, no test tools): the deploy's set-up.
@@ -29,7 +30,14 @@ $(DOCS_STAMP): requirements/docs.txt requirements/constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/docs.txt -c requirements/constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(MAKE) --no-print-directory bytecode
 	touch $@
+
+# An editable install is not byte-compiled as a wheel is, and where PYTHONDONTWRITEBYTECODE is set
+# (this CI's machines) every run-snippets and mkdocs process would compile the plugins' sources
+# again (a warm `run-snippets` at 500 snippets: 0.31 s instead of 0.26 s). A changed module is recompiled.
+bytecode:
+	$(PY) -m compileall -q scripts
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error $(NPM_FLAGS)

@@ -166,3 +166,19 @@ def test_the_engines_own_files_are_never_dependencies(scratch, repo):
     result = subprocess.run([PYTHON, str(scratch.root / "scripts" / "run_snippets.py")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(scratch.output("a/warns.py").read_text())["dependencies"] == {}
+
+
+def test_orphaned_outputs_are_the_records_and_figures_of_snippets_that_are_gone(tmp_path):
+    """Listed without running anything: a folder's `_` record, and a live snippet's record and figures, are kept."""
+    project = Project.at(tmp_path)
+    outputs = project.snippets_dir / "a" / "outputs"
+    outputs.mkdir(parents=True)
+    (project.snippets_dir / "a" / "live.py").write_text("")
+    (project.snippets_dir / "a" / "_helper.py").write_text("")
+    names = ["live.json", "live.curve.svg", "_reference_checks.json", "gone.json", "gone.curve.svg", "gone.other.svg", "_helper.json"]
+    for name in names:
+        (outputs / name).write_text("{}")
+    (project.snippets_dir / "b" / "outputs").mkdir(parents=True)  # a folder whose snippets were all removed
+    (project.snippets_dir / "b" / "outputs" / "old.json").write_text("{}")
+    found = [project.display(p) for p in project.orphaned_outputs()]
+    assert found == ["snippets/a/outputs/gone.json", "snippets/b/outputs/old.json", "snippets/a/outputs/gone.curve.svg", "snippets/a/outputs/gone.other.svg"]

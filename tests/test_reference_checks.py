@@ -223,3 +223,29 @@ def test_reference_formulas_agree_with_each_other():
         for i in range(2):
             for j in range(3):
                 assert abs(ref.central_difference(loss, batch, i, j) - grad[i][j]) < mpmath.mpf(2) ** -100
+
+
+def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_path):
+    """The findings' key covers the whole checks package (hashed once per pass) and the folder's records."""
+    folder = FOLDERS[0]
+    copy = tmp_path / "site"
+    shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
+    checks = tmp_path / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    project = type(PROJECT).at(copy)
+    rc.results_path(project, folder).unlink()
+    assert rc.stale_results(project, checks) == [(rc.results_path(project, folder), "missing")]
+    written, _ = rc.update_results(project, checks)
+    assert written == [rc.results_path(project, folder)]
+    assert rc.stale_results(project, checks) == []
+    assert rc.update_results(project, checks)[0] == [], "nothing changed, yet the findings were evaluated again"
+
+    helper = checks / "formulas.py"  # a module every folder's checks import, not the folder's own
+    helper.write_text(helper.read_text() + "\n# an edit\n")
+    assert [reason for _, reason in rc.stale_results(project, checks)] == ["the checks or the outputs changed since they were evaluated"]
+    rc.update_results(project, checks)
+    assert rc.stale_results(project, checks) == []
+
+    record = sorted((copy / "snippets" / folder / "outputs").glob("[!_]*.json"))[0]
+    record.write_text(record.read_text() + " ")
+    assert len(rc.stale_results(project, checks)) == 1

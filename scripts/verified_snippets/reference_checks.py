@@ -391,12 +391,23 @@ def folders_with_checks(project: Project, checks_dir: Path | None) -> list[str]:
     return sorted(p.stem for p in checks_dir.glob("*.py") if not p.name.startswith("_") and (project.snippets_dir / p.stem).is_dir())
 
 
-def results_key(project: Project, checks_dir: Path, folder: str) -> str:
-    """What the findings depend on: how checks are judged (this module), every module of the
-    checks package, and the folder's output records."""
+def checks_digest(checks_dir: Path) -> str:
+    """How checks are judged (this module) and every module of the checks package.
+
+    Computed once per pass over the folders: every folder's findings depend on
+    all of it, and hashing it again per folder made a warm check quadratic in
+    the number of folders.
+    """
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(checks_dir.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def results_key(project: Project, checks_dir: Path, folder: str, package_digest: str | None = None) -> str:
+    """What the findings depend on: the checks (`checks_digest`, passed in where
+    several folders are keyed in one pass) and the folder's output records."""
+    digest = hashlib.sha256((package_digest or checks_digest(checks_dir)).encode())
     for path in sorted((project.snippets_dir / folder / OUTPUTS_FOLDER).glob("*.json")):
         if path.name != RESULTS_NAME:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -413,9 +424,9 @@ def read_results(project: Project, folder: str) -> CheckResults | None:
         return None
 
 
-def evaluate_folder(project: Project, checks_dir: Path, folder: str) -> CheckResults:
+def evaluate_folder(project: Project, checks_dir: Path, folder: str, package_digest: str | None = None) -> CheckResults:
     """Evaluate every check of one folder against its committed outputs."""
-    results = CheckResults(folder, results_key(project, checks_dir, folder))
+    results = CheckResults(folder, results_key(project, checks_dir, folder, package_digest))
     module = checks_module_path(checks_dir, folder)
     try:
         checks = load_checks(checks_dir, folder) or {}
@@ -444,12 +455,14 @@ def evaluate_folder(project: Project, checks_dir: Path, folder: str) -> CheckRes
 def update_results(project: Project, checks_dir: Path | None) -> tuple[list[Path], list[str]]:
     """Re-evaluate the folders whose checks or outputs changed; returns (files written, failures)."""
     written, failures = [], []
-    for folder in folders_with_checks(project, checks_dir):
+    folders = folders_with_checks(project, checks_dir)
+    package_digest = checks_digest(checks_dir) if checks_dir is not None and folders else ""
+    for folder in folders:
         assert checks_dir is not None  # there are folders only where there is a package
         current = read_results(project, folder)
-        key = results_key(project, checks_dir, folder)
+        key = results_key(project, checks_dir, folder, package_digest)
         if current is None or current.key != key:
-            current = evaluate_folder(project, checks_dir, folder)
+            current = evaluate_folder(project, checks_dir, folder, package_digest)
             path = results_path(project, folder)
             write_text_atomically(path, current.to_text())
             written.append(path)
@@ -460,11 +473,13 @@ def update_results(project: Project, checks_dir: Path | None) -> tuple[list[Path
 def stale_results(project: Project, checks_dir: Path | None) -> list[tuple[Path, str]]:
     """Findings files that are missing or were computed from other checks or outputs."""
     stale = []
-    for folder in folders_with_checks(project, checks_dir):
+    folders = folders_with_checks(project, checks_dir)
+    package_digest = checks_digest(checks_dir) if checks_dir is not None and folders else ""
+    for folder in folders:
         assert checks_dir is not None
         current = read_results(project, folder)
         if current is None:
             stale.append((results_path(project, folder), "missing"))
-        elif current.key != results_key(project, checks_dir, folder):
+        elif current.key != results_key(project, checks_dir, folder, package_digest):
             stale.append((results_path(project, folder), "the checks or the outputs changed since they were evaluated"))
     return stale

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import environment, figure_files, freshness
 from .atomic_files import remove_leftover_temp_files, write_text_atomically
 from .layout import Project, Snippet
-from .messages import Job, JobResult, RunError
 from .output_records import OutputRecord, sha256_bytes, sha256_file, write_record
 from .page_checks import label_numbers
 from .record_writer import BurstWriter
@@ -23,7 +23,12 @@ from .run_lock import run_lock
 from .settings import EngineSettings
 from .source_plan import SnippetSourceError, SourcePlan, plan
 from .usable_cpus import usable_cpus
-from .worker_pool import WorkerPool
+
+if TYPE_CHECKING:
+    # Imported where a snippet is about to run: a run with nothing stale (the
+    # warm check) never starts a worker, and these were a tenth of its start-up.
+    from .messages import Job, JobResult, RunError
+    from .worker_pool import WorkerPool
 
 
 class OutcomeStatus(Enum):
@@ -219,6 +224,8 @@ class SnippetRunner:
 
     def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
+            from .worker_pool import WorkerPool
+
             self.pool = WorkerPool(count, self._learned_preload(), self._threads_per_child(), **self.worker_options)
         else:
             self.pool.grow_to(count)
@@ -242,6 +249,8 @@ class SnippetRunner:
             return Outcome(snippet, OutcomeStatus.FAILED, reason, str(error))
 
     def _job(self, item: PreparedSnippet) -> Job:
+        from .messages import Job
+
         return Job(
             id=item.snippet.name,
             path=str(item.snippet.path),

@@ -29,7 +29,6 @@ import argparse
 import hashlib
 import json
 import re
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +78,8 @@ def weights(snippets: list[Snippet]) -> dict[str, float]:
             recorded[snippet.name] = float(read_record(snippet.output_path).seconds)
         except (FileNotFoundError, CorruptRecord):
             continue
+    import statistics  # here, not at the top: every run-snippets start imports this module for its options
+
     guess = statistics.median(recorded.values()) if recorded else 0.0
     return {s.name: recorded.get(s.name, guess) + PER_SNIPPET_S for s in snippets}
 
