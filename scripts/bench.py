@@ -382,8 +382,10 @@ def bench_scale(runs: int) -> None:
             cold = {jobs: min(times) for jobs, times in cold_times.items()}
             pair_ratios = [a / b for a, b in zip(cold_times[1], cold_times[2])]
             compute = sum(json.loads(s.output_path.read_text())["seconds"] for s in Project.at(root).snippets())
-            warm_seconds, warm = timed(script)
-            assert f"ran 0, reused {n}," in warm.stdout, warm.stdout[-500:]
+            # Best of `runs`, as every other figure here: one run alone moved by 0.2 s with the machine's load.
+            warm_runs = [timed(script) for _ in range(runs)]
+            warm_seconds, warm = min(warm_runs, key=lambda pair: pair[0])
+            assert all(f"ran 0, reused {n}," in w.stdout for _, w in warm_runs), warm.stdout[-500:]
             one = Project.at(root).snippets()[n // 2]
             one.path.write_text(one.path.read_text() + "print('changed')\n")
             changed_seconds, changed = timed(script)

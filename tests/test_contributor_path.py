@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, REPO, mkdocs_build, run_script
+from conftest import PYTHON, REPO, copy_presentation_caches, mkdocs_build, run_script
 
 SCAFFOLD = [PYTHON, str(REPO / "scripts" / "new_article.py")]
 
@@ -57,6 +57,7 @@ def site_copy(tmp_path: Path) -> Path:
     for name in ("mkdocs.yml", "pytest.ini"):
         shutil.copy(REPO / name, root / name)
     (root / "node_modules").symlink_to(REPO / "node_modules")
+    copy_presentation_caches(root)
     return root
 
 

@@ -13,6 +13,7 @@ committed outputs (they never run a snippet) and evaluate every check again:
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -62,9 +63,16 @@ def test_every_bound_value_has_a_reference_check(page):
     assert not problems, "\n".join(problems)
 
 
+@functools.cache
+def findings_now(folder: str) -> rc.CheckResults:
+    """What the checks find in the committed outputs, evaluated once per folder (mpmath takes seconds on some)
+    for the two tests below; neither changes the outputs or the checks."""
+    return rc.evaluate_folder(PROJECT, CHECKS_DIR, folder)
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_check_passes(folder):
-    results = rc.evaluate_folder(PROJECT, CHECKS_DIR, folder)
+    results = findings_now(folder)
     assert results.values, f"{folder}: no check was evaluated"
     assert not results.failures(), "\n".join(results.failures())
 
@@ -73,7 +81,7 @@ def test_every_check_passes(folder):
 def test_the_recorded_findings_are_what_the_checks_find_now(folder):
     recorded = rc.read_results(PROJECT, folder)
     assert recorded is not None, f"{PROJECT.display(rc.results_path(PROJECT, folder))} is missing: run `make outputs`"
-    fresh = rc.evaluate_folder(PROJECT, CHECKS_DIR, folder)
+    fresh = findings_now(folder)
     assert recorded.to_json() == fresh.to_json(), f"{PROJECT.display(rc.results_path(PROJECT, folder))} is stale: run `make outputs`"
 
 
