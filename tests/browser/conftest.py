@@ -128,6 +128,11 @@ def first_article_page(built_site) -> SitePage:
     return page_of(built_site, ARTICLES[0])
 
 
+@pytest.fixture
+def first_chinese_article_page(built_site, first_article_page) -> SitePage:
+    return chinese_page_of(built_site, ARTICLES[0])
+
+
 # ---------------------------------------------------------------------------
 # The server
 

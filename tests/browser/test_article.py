@@ -161,7 +161,10 @@ def switch_language(session, page, hreflang: str) -> None:
     link.click()
 
 
-def test_language_switcher_goes_to_the_twin_page_and_back(session, article_page, chinese_article_page):
+def test_language_switcher_goes_to_the_twin_page_and_back(session, first_article_page, first_chinese_article_page):
+    """The menu works (the same on every page); that every page's menu links its twin is checked
+    without a browser, on every page, by test_i18n.py and test_publishing.py."""
+    article_page, chinese_article_page = first_article_page, first_chinese_article_page
     page = session.open(article_page.url_path, settle=False)
     zh = chinese_article_page.lang
     switch_language(session, page, zh)
