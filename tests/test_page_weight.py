@@ -1,17 +1,20 @@
 """The page-weight plugin: fewer elements and whole-page restyles, nothing a reader sees changed.
 
 The browser suite checks the built site (tests/browser/test_article.py: the
-palette toggle and the copied code); here the two rewrites are checked against
-what they rely on in the installed Material and pygments.
+palette toggle, the declared colour scheme and the copied code); here the
+rewrites are checked against what they rely on in the installed Material and
+pygments.
 """
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import markdown
 import material
 import pytest
+from page_weight import color_scheme_meta
 from page_weight.code_tokens import unwrap_name_tokens
 from page_weight.palette_switching import MATERIAL_ATTRIBUTE, TOGGLE_ATTRIBUTE, PaletteRuleNotFound, palette_stylesheets, rewrite_site, scope_to_toggles
 
@@ -66,3 +69,46 @@ def test_materials_palette_rule_follows_the_toggle_only(tmp_path):
 def test_a_palette_stylesheet_without_the_rule_is_an_error_naming_it():
     with pytest.raises(PaletteRuleNotFound, match="palette.x.css has no"):
         scope_to_toggles(".md-typeset{color:red}", "palette.x.css")
+
+
+# ------------------------------------------------------------------ the declared colour scheme
+
+def material_bundle() -> Path:
+    (bundle,) = (MATERIAL_ASSETS / "javascripts").glob("bundle.*.min.js")
+    return bundle
+
+
+def test_the_declared_schemes_are_the_ones_materials_stylesheets_give():
+    """If a Material upgrade maps its schemes otherwise, the page would declare a scheme Material then changes."""
+    css = "".join(path.read_text() for path in (MATERIAL_ASSETS / "stylesheets").glob("*.min.css"))
+    for scheme, color_scheme in color_scheme_meta.COLOR_SCHEMES.items():
+        assert re.search(rf"\[data-md-color-scheme={scheme}\]\{{[^}}]*color-scheme:{color_scheme}[;}}]", css), scheme
+
+
+def test_materials_bundle_takes_the_declared_element_and_sets_it_only_on_a_change(tmp_path):
+    original = material_bundle().read_text()
+    edited = color_scheme_meta.reuse_declared_scheme(original, material_bundle().name)
+    assert "document.querySelector('meta[name=\"color-scheme\"]')||document.head.appendChild(" in edited
+    assert re.search(r"(\w+)\.content!==(\w+)\.colorScheme&&\(\1\.content=\2\.colorScheme\),", edited)
+    assert len(edited) - len(original) == 80, "only the two edits were expected"
+    assert color_scheme_meta.reuse_declared_scheme(edited, "again") == edited  # a second build finds it done
+    (tmp_path / "bundle.js").write_text(edited)
+    checked = subprocess.run(["node", "--check", str(tmp_path / "bundle.js")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_bundle_without_materials_palette_code_is_an_error_naming_it():
+    with pytest.raises(color_scheme_meta.BundleCodeNotFound, match=r"bundle\.x\.min\.js: .* found 0 times"):
+        color_scheme_meta.reuse_declared_scheme("let o=1;", "bundle.x.min.js")
+
+
+def test_each_page_declares_the_first_palettes_scheme_once():
+    page = '<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8">\n    <title>T</title>'
+    declared = color_scheme_meta.declare(page, "light")
+    assert declared.count('<meta name="color-scheme" content="light">') == 1
+    assert declared.index('charset="utf-8"') < declared.index('name="color-scheme"') < declared.index("<title>")
+    assert color_scheme_meta.declare(declared, "dark") == declared
+    assert color_scheme_meta.first_palette_scheme([{"scheme": "slate"}, {"scheme": "default"}]) == "dark"
+    assert color_scheme_meta.first_palette_scheme({"primary": "red"}) == "light"  # Material's default scheme
+    assert color_scheme_meta.first_palette_scheme([{"scheme": "my-own"}]) is None  # not Material's: left to its script
+    assert color_scheme_meta.first_palette_scheme(None) is None

@@ -4,6 +4,8 @@
   which Material colours like the code around them;
 * :mod:`.palette_switching` -- Material's "no transitions while the palette
   switches" rule, applied when a reader switches it rather than at every load;
-* :mod:`.plugin` -- the ``page-weight`` MkDocs plugin over both, configured by
+* :mod:`.color_scheme_meta` -- the page's colour scheme declared in its HTML,
+  so that Material's script does not restyle the page declaring it;
+* :mod:`.plugin` -- the ``page-weight`` MkDocs plugin over them, configured by
   :mod:`.config`.
 """

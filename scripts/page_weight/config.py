@@ -4,6 +4,7 @@
       - page-weight:
           unwrap_name_tokens: true       # highlighted names as text, not <span class="n">
           scope_palette_switching: true  # Material's palette-switching rule only on a reader's toggle
+          declare_color_scheme: true     # <meta name="color-scheme"> in the HTML, not added by Material's script
 """
 from __future__ import annotations
 
@@ -14,3 +15,4 @@ from mkdocs.config import config_options as c
 class PageWeightConfig(base.Config):
     unwrap_name_tokens = c.Type(bool, default=True)
     scope_palette_switching = c.Type(bool, default=True)
+    declare_color_scheme = c.Type(bool, default=True)

@@ -3,9 +3,11 @@
 * `on_config`: adds the palette toggle's script to `extra_javascript`.
 * `on_page_content`: unwraps plain names in a Markdown page's highlighted code.
   Notebook pages are left alone: their stylesheet colours names itself.
+* `on_post_page`: declares the first palette's colour scheme in each page's head.
 * `on_post_build`: rewrites Material's palette stylesheet in the site and
-  writes the script. A Material whose stylesheet lacks the rule is a warning
-  (so `--strict` fails): the option no longer applies and should be reviewed.
+  writes the script; edits Material's bundle to use the declared scheme. A
+  Material without the code either relies on is a warning (so `--strict`
+  fails): the option no longer applies and should be reviewed.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import color_scheme_meta
 from .code_tokens import unwrap_name_tokens
 from .config import PageWeightConfig
 from .palette_switching import SCRIPT_NAME, PaletteRuleNotFound, rewrite_site
@@ -35,10 +38,24 @@ class PageWeightPlugin(BasePlugin[PageWeightConfig]):
             return html
         return unwrap_name_tokens(html)
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        scheme = self._declared_scheme(config)
+        return output if scheme is None else color_scheme_meta.declare(output, scheme)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.config.scope_palette_switching:
-            return
-        try:
-            rewrite_site(Path(config.site_dir))
-        except PaletteRuleNotFound as error:
-            log.warning(f"plugin 'page-weight' option 'scope_palette_switching': {error}; the theme changed, so review the option (or set it to false)")
+        if self.config.scope_palette_switching:
+            try:
+                rewrite_site(Path(config.site_dir))
+            except PaletteRuleNotFound as error:
+                log.warning(f"plugin 'page-weight' option 'scope_palette_switching': {error}; the theme changed, so review the option (or set it to false)")
+        if self._declared_scheme(config) is not None:
+            try:
+                color_scheme_meta.rewrite_site(Path(config.site_dir))
+            except color_scheme_meta.BundleCodeNotFound as error:
+                log.warning(f"plugin 'page-weight' option 'declare_color_scheme': {error}; the theme changed, so review the option (or set it to false)")
+
+    def _declared_scheme(self, config: MkDocsConfig) -> str | None:
+        """The colour scheme pages declare; None where the option is off or the first palette's scheme is not Material's."""
+        if not self.config.declare_color_scheme:
+            return None
+        return color_scheme_meta.first_palette_scheme(config.theme.get("palette"))

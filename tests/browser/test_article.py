@@ -74,6 +74,38 @@ def test_palette_toggle_switches_dark_mode_and_back(session, first_article_page)
     session.assert_clean()
 
 
+# Every insertion of <meta name="color-scheme"> and every change to one, from before the page's first byte.
+RECORD_COLOR_SCHEME_CHANGES = """
+window.colorSchemeChanges = [];
+new MutationObserver(records => records.forEach(record => {
+    const touched = record.type === "attributes" ? [record.target] : [...record.addedNodes, ...record.removedNodes];
+    if (touched.some(node => node.nodeName === "META" && node.getAttribute("name") === "color-scheme"))
+        window.colorSchemeChanges.push(record.type);
+})).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ["content", "name"]});
+"""
+
+
+def test_the_colour_scheme_is_declared_by_the_page_and_left_alone_while_it_loads(session, first_article_page):
+    """page-weight: Material's script used to add this element and set it as the page loaded, and Chromium
+    restyled the whole page for each change; now the page declares it and a reader's toggle still updates it."""
+    session.context.add_init_script(RECORD_COLOR_SCHEME_CHANGES)
+    page = session.open(first_article_page.url_path, settle=False)
+    page.wait_for_function("document.body.hasAttribute('data-md-color-media')")  # Material has applied the palette
+    declared = "[...document.querySelectorAll('meta[name=color-scheme]')].map(meta => meta.content)"
+    assert page.evaluate(declared) == ["light"]
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).colorScheme") == "light"
+    assert page.evaluate("window.colorSchemeChanges") == ["childList"], "only the parser's insertion was expected"
+
+    toggle = page.locator("form[data-md-component=palette] label:visible")
+    toggle.click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    page.wait_for_function(f"{declared}.join() === 'dark'")
+    toggle.click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+    page.wait_for_function(f"{declared}.join() === 'light'")
+    session.assert_clean()
+
+
 def search_as_a_person(page, query: str) -> None:
     """Focus the search box the way a reader does and type ``query``.
 

@@ -1,0 +1,84 @@
+"""The page's colour scheme declared in its HTML, so that Material's script need not declare it while the page loads.
+
+Material's palette script adds a `<meta name="color-scheme">` to the head as the
+page loads, then sets its content to the header's computed `color-scheme`.
+Chromium restyles every element of the page on each change to that element,
+whatever the value: on the longest article, two restyles of 13,700 elements,
+about 0.9 s of a phone's main thread (Chromium's trace, 4x CPU throttling).
+
+Here every page declares, in its head, the scheme of the site's first palette
+(the one its `<body>` is rendered with), and two edits to Material's bundle
+make its script take that element instead of adding a second, and set its
+content only when the value differs. A reader whose palette is another (a
+saved choice, or a dark system setting) gets Material's update as before,
+and so does a reader who toggles the palette.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# Material's schemes and the `color-scheme` its stylesheets give each
+# (tests/test_page_weight.py checks these against the installed Material).
+COLOR_SCHEMES = {"default": "light", "slate": "dark"}
+META_NAME = "color-scheme"
+
+# Material's minified palette code, with its one-letter names as groups. The
+# element is made and appended at once:
+_CREATED = re.compile(r'let (\w+)=(\w+)\("meta",\{name:"color-scheme"\}\);document\.head\.appendChild\(\1\);')
+# ... and its content set from the header's computed style on every palette:
+_ASSIGNED = re.compile(r"(?<![\w.!=])(\w+)\.content=(\w+)\.colorScheme,")
+_REUSED = "document.querySelector('meta[name=\"color-scheme\"]')||"
+
+
+class BundleCodeNotFound(Exception):
+    """Material's bundle no longer has the palette code this module edits (an upgrade changed it)."""
+
+
+def first_palette_scheme(palette: object) -> str | None:
+    """The `color-scheme` of the theme's first palette (Material renders `<body>` with it); None if unknown."""
+    entries = palette if isinstance(palette, list) else [palette] if isinstance(palette, dict) else []
+    if not entries or not isinstance(entries[0], dict):
+        return None
+    return COLOR_SCHEMES.get(entries[0].get("scheme", "default"))
+
+
+def declare(html: str, color_scheme: str) -> str:
+    """`html` with `<meta name="color-scheme">` first in its head (unchanged if it has one)."""
+    if re.search(rf'<meta name="{META_NAME}"', html):
+        return html
+    head = re.search(r"<head>\s*(?:<meta charset=[^>]*>)?", html, flags=re.IGNORECASE)
+    if head is None:
+        return html
+    return f'{html[:head.end()]}<meta name="{META_NAME}" content="{color_scheme}">{html[head.end():]}'
+
+
+def reuse_declared_scheme(bundle: str, name: str) -> str:
+    """Material's bundle taking the page's declared element, and setting it only on a change."""
+    if _REUSED in bundle:
+        return bundle  # edited by an earlier build into the same site folder
+    created = _CREATED.findall(bundle)
+    if len(created) != 1:
+        raise BundleCodeNotFound(f"{name}: Material's code that adds <meta name=\"color-scheme\"> was found {len(created)} times, not once")
+    element, make = created[0]
+    assigned = [match for match in _ASSIGNED.finditer(bundle) if match.group(1) == element]
+    if len(assigned) != 1:
+        raise BundleCodeNotFound(f"{name}: Material's code that sets the color-scheme element's content was found {len(assigned)} times, not once")
+    value = assigned[0].group(2)
+    bundle = _CREATED.sub(f'let {element}={_REUSED}document.head.appendChild({make}("meta",{{name:"color-scheme"}}));', bundle)
+    match = next(m for m in _ASSIGNED.finditer(bundle) if m.group(1) == element)  # found again: the first edit moved it
+    return f"{bundle[:match.start()]}{element}.content!=={value}.colorScheme&&({element}.content={value}.colorScheme),{bundle[match.end():]}"
+
+
+def bundles(site_dir: Path) -> list[Path]:
+    return sorted((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
+
+
+def rewrite_site(site_dir: Path) -> list[Path]:
+    """Edit the site's copy of Material's bundle; returns the files edited."""
+    found = bundles(site_dir)
+    if not found:
+        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
+    for path in found:
+        path.write_text(reuse_declared_scheme(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
+    return found
