@@ -9,6 +9,7 @@ import functools
 import gzip
 import http.server
 import io
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,11 +46,21 @@ class GzipHandler(QuietHandler):
         return io.BytesIO(body)
 
 
-def serve(site_dir: Path, compress: bool, handler_class: type[QuietHandler] | None = None) -> tuple[http.server.ThreadingHTTPServer, str]:
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that leaves mid-response (Lighthouse closes Chromium as soon as it has its audits,
+        # while the search worker may still be fetching) is not a fault of the site: no traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+def serve(site_dir: Path, compress: bool, handler_class: type[QuietHandler] | None = None) -> tuple[LoopbackServer, str]:
     """Serve `site_dir` with `handler_class` (a QuietHandler subclass), or the quiet or gzip handler."""
     handler_class = handler_class or (GzipHandler if compress else QuietHandler)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(site_dir)))
-    server.daemon_threads = True
+    server = LoopbackServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(site_dir)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
