@@ -6,6 +6,7 @@
   switches" rule, applied when a reader switches it rather than at every load;
 * :mod:`.color_scheme_meta` -- the page's colour scheme declared in its HTML,
   so that Material's script does not restyle the page declaring it;
+* :mod:`.site_files` -- the in-place rewrite of the site's copies of Material's assets;
 * :mod:`.plugin` -- the ``page-weight`` MkDocs plugin over them, configured by
   :mod:`.config`.
 """

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .site_files import rewrite_each
+
 # Material's schemes and the `color-scheme` its stylesheets give each
 # (tests/test_page_weight.py checks these against the installed Material).
 COLOR_SCHEMES = {"default": "light", "slate": "dark"}
@@ -26,8 +28,8 @@ META_NAME = "color-scheme"
 # Material's minified palette code, with its one-letter names as groups. The
 # element is made and appended at once:
 _CREATED = re.compile(r'let (\w+)=(\w+)\("meta",\{name:"color-scheme"\}\);document\.head\.appendChild\(\1\);')
-# ... and its content set from the header's computed style on every palette:
-_ASSIGNED = re.compile(r"(?<![\w.!=])(\w+)\.content=(\w+)\.colorScheme,")
+# ... and its content set from the header's computed style on every palette
+# (`<element>.content=<style>.colorScheme,`, matched with the element's name).
 _REUSED = "document.querySelector('meta[name=\"color-scheme\"]')||"
 
 
@@ -44,11 +46,9 @@ def first_palette_scheme(palette: object) -> str | None:
 
 
 def declare(html: str, color_scheme: str) -> str:
-    """`html` with `<meta name="color-scheme">` first in its head (unchanged if it has one)."""
-    if re.search(rf'<meta name="{META_NAME}"', html):
-        return html
+    """`html` with `<meta name="color-scheme">` first in its head (unchanged if its head has one)."""
     head = re.search(r"<head>\s*(?:<meta charset=[^>]*>)?", html, flags=re.IGNORECASE)
-    if head is None:
+    if head is None or f'<meta name="{META_NAME}"' in html[: html.find("</head>")]:
         return html
     return f'{html[:head.end()]}<meta name="{META_NAME}" content="{color_scheme}">{html[head.end():]}'
 
@@ -61,13 +61,11 @@ def reuse_declared_scheme(bundle: str, name: str) -> str:
     if len(created) != 1:
         raise BundleCodeNotFound(f"{name}: Material's code that adds <meta name=\"color-scheme\"> was found {len(created)} times, not once")
     element, make = created[0]
-    assigned = [match for match in _ASSIGNED.finditer(bundle) if match.group(1) == element]
-    if len(assigned) != 1:
-        raise BundleCodeNotFound(f"{name}: Material's code that sets the color-scheme element's content was found {len(assigned)} times, not once")
-    value = assigned[0].group(2)
-    bundle = _CREATED.sub(f'let {element}={_REUSED}document.head.appendChild({make}("meta",{{name:"color-scheme"}}));', bundle)
-    match = next(m for m in _ASSIGNED.finditer(bundle) if m.group(1) == element)  # found again: the first edit moved it
-    return f"{bundle[:match.start()]}{element}.content!=={value}.colorScheme&&({element}.content={value}.colorScheme),{bundle[match.end():]}"
+    assigned = re.compile(rf"(?<![\w.!=]){element}\.content=(\w+)\.colorScheme,")
+    edited, count = assigned.subn(rf"{element}.content!==\1.colorScheme&&({element}.content=\1.colorScheme),", bundle)
+    if count != 1:
+        raise BundleCodeNotFound(f"{name}: Material's code that sets the color-scheme element's content was found {count} times, not once")
+    return _CREATED.sub(f'let {element}={_REUSED}document.head.appendChild({make}("meta",{{name:"color-scheme"}}));', edited)
 
 
 def bundles(site_dir: Path) -> list[Path]:
@@ -79,6 +77,4 @@ def rewrite_site(site_dir: Path) -> list[Path]:
     found = bundles(site_dir)
     if not found:
         raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
-    for path in found:
-        path.write_text(reuse_declared_scheme(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
-    return found
+    return rewrite_each(found, reuse_declared_scheme)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .site_files import rewrite_each
+
 MATERIAL_ATTRIBUTE = "[data-md-color-switching]"
 TOGGLE_ATTRIBUTE = "[data-md-palette-toggled]"
 SCRIPT_NAME = "assets/page-weight/palette-toggled.js"
@@ -46,8 +48,7 @@ def rewrite_site(site_dir: Path) -> list[Path]:
     sheets = palette_stylesheets(site_dir)
     if not sheets:
         raise PaletteRuleNotFound(f"{site_dir}/assets/stylesheets has no palette stylesheet")
-    for sheet in sheets:
-        sheet.write_text(scope_to_toggles(sheet.read_text(encoding="utf-8"), sheet.name), encoding="utf-8")
+    rewrite_each(sheets, scope_to_toggles)
     script = site_dir / SCRIPT_NAME
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_bytes(SCRIPT_SOURCE.read_bytes())

@@ -28,8 +28,8 @@ from . import figure_files, figure_svg
 from .atomic_files import write_text_atomically
 from .figure_files import FigureEntry
 from .kept_results import KeptResults
-from .layout import OUTPUTS_FOLDER, Project
-from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes
+from .layout import Project
+from .output_records import CorruptRecord, OutputRecord, read_record, sha256_bytes, sha256_file
 from .page_index import PageIndex, PageOutline
 
 
@@ -265,26 +265,19 @@ def write_notebooks(project: Project) -> tuple[list[Path], list[str]]:
 def _inputs_digest(project: Project, article: Article, builder: bytes) -> str:
     """Every byte a notebook is made from: the module that makes it, its page, and each shown snippet's source and outputs (record, figures)."""
     digest = hashlib.sha256(builder)
-    digest.update(_bytes_or_missing(str(article.page)))
-    # Plain strings and one listing per outputs folder: this runs for every
-    # article on every run-snippets, and Path objects per file were most of it.
-    listed: dict[str, list[str]] = {}
+    digest.update(_content_hash(article.page))
+    # One listing per outputs folder, not a glob per snippet: this runs for every article on every run-snippets.
+    listed: dict[Path, list[str]] = {}
     for name in sorted({embed.snippet for embed in article.outline.embeds}):
-        folder, _, filename = name.rpartition("/")
-        outputs = os.path.join(project.snippets_dir, folder, OUTPUTS_FOLDER)
+        snippet = project.snippet(name)
+        outputs = snippet.output_path.parent
         if outputs not in listed:
-            listed[outputs] = sorted(os.listdir(outputs)) if os.path.isdir(outputs) else []
-        prefix = filename[: -len(".py")] + "."
-        made = [os.path.join(outputs, n) for n in listed[outputs] if n.startswith(prefix)]
-        for path in [os.path.join(project.snippets_dir, name), *made]:
-            digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(_bytes_or_missing(path))
+            listed[outputs] = sorted(os.listdir(outputs)) if outputs.is_dir() else []
+        prefix = snippet.output_path.stem + "."
+        for path in [snippet.path, *(outputs / n for n in listed[outputs] if n.startswith(prefix))]:
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + _content_hash(path))
     return digest.hexdigest()
 
 
-def _bytes_or_missing(path: str) -> bytes:
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return b"\1missing"
+def _content_hash(path: Path) -> bytes:
+    return (sha256_file(path) or "missing").encode()
