@@ -11,6 +11,9 @@ time after the run. `watch_ignoring_own_writes` watches a folder the way
 MkDocs does, except that an event touching only such files (or the engine's
 temporary files, which atomic writes rename into place) is dropped. A file
 edited by hand afterwards has another size or time, and rebuilds as usual.
+The watcher polls while the run writes, so an event can arrive before the
+run's writes are known: events that arrive during a run are held, and judged
+when it ends.
 
 MkDocs offers no hook for filtering its watcher, so this builds its own
 handler over the same observer and rebuild flag (MkDocs 1.6's
@@ -19,9 +22,11 @@ folder is watched the ordinary way and nothing is filtered.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +54,34 @@ def generated_files(project: Project) -> dict[str, Stat]:
 
 
 class OwnWrites:
+    """What the engine's last run wrote, and the watcher's events held while a run is in progress."""
+
     def __init__(self) -> None:
         self.files: dict[str, Stat] = {}
+        self._lock = threading.Lock()
+        self._running = False
+        self._held: list[tuple[list[str], Callable[[], None]]] = []
+
+    @contextlib.contextmanager
+    def run(self, project: Project) -> Iterator[None]:
+        """Around a run that writes generated files: its writes start no rebuild, seen during the run or after.
+
+        An event held during the run that the run's writes do not cover (a snippet saved
+        meanwhile, say) is passed on when the run ends, even if the run failed."""
+        before = generated_files(project)
+        with self._lock:
+            self._running = True
+        try:
+            yield
+        finally:
+            after = generated_files(project)
+            with self._lock:
+                self.record(before, after)
+                self._running = False
+                held, self._held = self._held, []
+            for paths, wake in held:
+                if not self.covers(paths):
+                    wake()
 
     def record(self, before: dict[str, Stat], after: dict[str, Stat]) -> None:
         """What changed between two `generated_files` listings, taken around a run, is the run's own writing."""
@@ -64,6 +95,17 @@ class OwnWrites:
             if path not in self.files or _stat(path) != self.files[path]:
                 return False
         return True
+
+    def judge(self, paths: list[str], wake: Callable[[], None]) -> None:
+        """Call `wake` (ask for a rebuild) unless `paths` are the engine's own writing; during a run, decide when it ends."""
+        with self._lock:
+            if self._running:
+                self._held.append((paths, wake))
+                return
+        if self.covers(paths):
+            log.debug(f"not rebuilding for the engine's own write: {paths}")
+            return
+        wake()
 
 
 def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites) -> bool:
@@ -86,9 +128,9 @@ def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites) -> bool
         if event.is_directory:
             return
         paths = [os.fsdecode(event.src_path)] + ([os.fsdecode(event.dest_path)] if getattr(event, "dest_path", "") else [])
-        if own.covers(paths):
-            log.debug(f"not rebuilding for the engine's own write: {event}")
-            return
+        own.judge(paths, wake)
+
+    def wake() -> None:
         with server._rebuild_cond:
             server._want_rebuild = True
             server._rebuild_cond.notify_all()

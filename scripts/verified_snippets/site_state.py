@@ -25,7 +25,7 @@ from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
 from .page_structure import read_page
 from .reference_checks import CheckResults
-from .serve_watch import OwnWrites, generated_files
+from .serve_watch import OwnWrites
 from .settings import Site
 from .usable_cpus import usable_cpus
 
@@ -173,9 +173,12 @@ class SiteState:
         return None
 
     def _rerun(self, snippets: list) -> None:
+        with self.own_writes.run(self.project):
+            self._run_and_record(snippets)
+
+    def _run_and_record(self, snippets: list) -> None:
         from .runner import OutcomeStatus, SnippetRunner
 
-        before = generated_files(self.project)
         if self.runner is None:
             jobs = self.site.settings.serve_jobs or usable_cpus()
             self.runner = SnippetRunner(self.project, self.site.settings, jobs=jobs, progress=self.progress)
@@ -188,7 +191,6 @@ class SiteState:
         notebooks.write_notebooks(self.project)  # errors show as the page's own warnings
         with contextlib.suppress(ImportError):  # the ledger's findings follow the new outputs (mpmath is a run-time dependency, like torch)
             reference_checks.update_results(self.project, self.project.checks_dir)
-        self.own_writes.record(before, generated_files(self.project))
 
     # ------------------------------------------------------------------ per page
 
