@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .site_files import rewrite_each
+from .site_files import BundleCodeNotFound, bundles, rewrite_each
 
 # Material's schemes and the `color-scheme` its stylesheets give each
 # (tests/test_page_weight.py checks these against the installed Material).
@@ -31,10 +31,6 @@ _CREATED = re.compile(r'let (\w+)=(\w+)\("meta",\{name:"color-scheme"\}\);docume
 # ... and its content set from the header's computed style on every palette
 # (`<element>.content=<style>.colorScheme,`, matched with the element's name).
 _REUSED = "document.querySelector('meta[name=\"color-scheme\"]')||"
-
-
-class BundleCodeNotFound(Exception):
-    """Material's bundle no longer has the palette code this module edits (an upgrade changed it)."""
 
 
 def first_palette_scheme(palette: object) -> str | None:
@@ -66,10 +62,6 @@ def reuse_declared_scheme(bundle: str, name: str) -> str:
     if count != 1:
         raise BundleCodeNotFound(f"{name}: Material's code that sets the color-scheme element's content was found {count} times, not once")
     return _CREATED.sub(f'let {element}={_REUSED}document.head.appendChild({make}("meta",{{name:"color-scheme"}}));', edited)
-
-
-def bundles(site_dir: Path) -> list[Path]:
-    return sorted((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
 
 
 def rewrite_site(site_dir: Path) -> list[Path]:

@@ -5,6 +5,7 @@
           unwrap_name_tokens: true       # highlighted names as text, not <span class="n">
           scope_palette_switching: true  # Material's palette-switching rule only on a reader's toggle
           declare_color_scheme: true     # <meta name="color-scheme"> in the HTML, not added by Material's script
+          prewrap_tables: true           # tables in Material's scrolling wrapper from the build, not moved by its script
 """
 from __future__ import annotations
 
@@ -16,3 +17,4 @@ class PageWeightConfig(base.Config):
     unwrap_name_tokens = c.Type(bool, default=True)
     scope_palette_switching = c.Type(bool, default=True)
     declare_color_scheme = c.Type(bool, default=True)
+    prewrap_tables = c.Type(bool, default=True)

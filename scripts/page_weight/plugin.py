@@ -1,11 +1,13 @@
 """The page-weight MkDocs plugin: fewer elements and restyles on Material pages (see the package's modules).
 
 * `on_config`: adds the palette toggle's script to `extra_javascript`.
-* `on_page_content`: unwraps plain names in a Markdown page's highlighted code.
-  Notebook pages are left alone: their stylesheet colours names itself.
+* `on_page_content`: unwraps plain names in a Markdown page's highlighted code
+  (notebook pages are left alone: their stylesheet colours names itself), and
+  puts every page's classless tables in Material's scrolling wrapper.
 * `on_post_page`: declares the first palette's colour scheme in each page's head.
 * `on_post_build`: rewrites Material's palette stylesheet in the site and
-  writes the script; edits Material's bundle to use the declared scheme. A
+  writes the script; edits Material's bundle to use the declared scheme and
+  to skip the tables the build wrapped. A
   Material without the code either relies on is a warning (so `--strict`
   fails): the option no longer applies and should be reviewed.
 """
@@ -19,7 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import color_scheme_meta
+from . import color_scheme_meta, table_wrappers
 from .code_tokens import unwrap_name_tokens
 from .config import PageWeightConfig
 from .palette_switching import SCRIPT_NAME, PaletteRuleNotFound, rewrite_site
@@ -34,6 +36,8 @@ class PageWeightPlugin(BasePlugin[PageWeightConfig]):
         return config
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.config.prewrap_tables:
+            html = table_wrappers.wrap_tables(html)
         if not self.config.unwrap_name_tokens or not page.file.src_uri.endswith(".md"):
             return html
         return unwrap_name_tokens(html)
@@ -53,6 +57,11 @@ class PageWeightPlugin(BasePlugin[PageWeightConfig]):
                 color_scheme_meta.rewrite_site(Path(config.site_dir))
             except color_scheme_meta.BundleCodeNotFound as error:
                 log.warning(f"plugin 'page-weight' option 'declare_color_scheme': {error}; the theme changed, so review the option (or set it to false)")
+        if self.config.prewrap_tables:
+            try:
+                table_wrappers.rewrite_site(Path(config.site_dir))
+            except table_wrappers.BundleCodeNotFound as error:
+                log.warning(f"plugin 'page-weight' option 'prewrap_tables': {error}; the theme changed, so review the option (or set it to false)")
 
     def _declared_scheme(self, config: MkDocsConfig) -> str | None:
         """The colour scheme pages declare; None where the option is off or the first palette's scheme is not Material's."""

@@ -106,6 +106,39 @@ def test_the_colour_scheme_is_declared_by_the_page_and_left_alone_while_it_loads
     session.assert_clean()
 
 
+# Every element added to the article after the parser: Material's script used to move each table into a wrapper.
+RECORD_ARTICLE_INSERTIONS = """
+window.articleInsertions = [];
+document.addEventListener("DOMContentLoaded", () => {
+    const article = document.querySelector("article");
+    new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => {
+        if (node.nodeType === 1) window.articleInsertions.push(node.outerHTML.slice(0, 80));
+    }))).observe(article, {subtree: true, childList: true});
+});
+"""
+
+
+def first_page_with_a_table(built_site):
+    for page in built_site.pages:
+        if page.source is not None and "<table>" in (built_site.site_dir / page.html_path).read_text(encoding="utf-8"):
+            return page
+    pytest.skip("no page of this build has a classless table")
+
+
+def test_tables_come_wrapped_and_are_not_moved_while_the_page_loads(session, built_site):
+    """page-weight: Material's script wrapped each table after load, which restyled the whole article;
+    the build now writes the wrapper, once, and the table still scrolls inside it."""
+    session.context.add_init_script(RECORD_ARTICLE_INSERTIONS)
+    page = session.open(first_page_with_a_table(built_site).url_path)
+    tables = page.evaluate("""[...document.querySelectorAll("article table:not([class])")].map(table => [
+        table.parentElement.className, table.parentElement.parentElement.className,
+        table.closest(".md-typeset__scrollwrap").parentElement.closest(".md-typeset__scrollwrap") === null,
+        getComputedStyle(table.closest(".md-typeset__scrollwrap")).overflowX])""")
+    assert tables and all(t == ["md-typeset__table", "md-typeset__scrollwrap", True, "auto"] for t in tables), tables
+    assert not [html for html in page.evaluate("window.articleInsertions") if "md-typeset__scrollwrap" in html]
+    session.assert_clean()
+
+
 def search_as_a_person(page, query: str) -> None:
     """Focus the search box the way a reader does and type ``query``.
 

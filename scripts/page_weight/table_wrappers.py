@@ -1,0 +1,119 @@
+"""Tables in Material's scrolling wrapper from the build, so that its script need not move them while the page loads.
+
+Material's script wraps each table that has no class (`table:not([class])`)
+in two `<div>`s, a scrolling box and an inline block, so that a wide table
+scrolls inside its own box on a phone. It does this once the page has loaded:
+it replaces the table with a placeholder, then the placeholder with the
+wrapper. Inserting children into the article after its first style makes
+Chromium restyle the whole article: Chromium's own MathML stylesheet has a
+`:nth-child` rule (`mmultiscripts > mprescripts ~ :nth-child(2n+1)`) that marks
+every parent's children as depending on their position, so an insertion
+anywhere restyles every following sibling's subtree. On the longest article,
+which has one such table, that was a second restyle of 13,500 elements, about
+0.33 s of a phone's main thread (Chromium's trace, 4x CPU throttling).
+
+Here the build writes every such table already in Material's wrapper, with
+the same classes in the same order, and one edit to the site's copy of
+Material's bundle makes its script skip a table whose parent is the wrapper.
+The page looks and scrolls as before, with or without its script.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .site_files import BundleCodeNotFound, bundles, rewrite_each
+
+SCROLLWRAP = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
+SCROLLWRAP_END = "</div></div>"
+INNER_CLASS = "md-typeset__table"
+
+# Material's minified query of the tables it wraps, `<query function>("table:not([class])",<root>)`.
+_QUERY = re.compile(r'(\w+)\("table:not\(\[class\]\)",(\w+)\)')
+_EDITED_SELECTOR = f":not(.{INNER_CLASS})>table:not([class])"
+
+
+@dataclass(frozen=True)
+class TableSpan:
+    """Where one table element starts and ends in a page's HTML (character offsets)."""
+
+    start: int
+    end: int
+    wrapped: bool  # its parent is already Material's inner wrapper
+
+
+class _TableFinder(HTMLParser):
+    """The classless tables of an HTML fragment, by offset (the standard library's tolerant parser)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self._html = html
+        self._line_starts = [0] + [match.end() for match in re.finditer("\n", html)]
+        self._open: list[tuple[str, bool, int | None, bool]] = []  # (tag, is a wrapper, table start, wrapped)
+        self.tables: list[TableSpan] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        parent_is_wrapper = bool(self._open) and self._open[-1][1]
+        if tag == "table" and "class" not in names:
+            self._open.append((tag, False, self._offset(), parent_is_wrapper))
+            return
+        if tag in ("br", "hr", "img", "input", "meta", "link", "wbr", "col", "source", "area", "base", "embed", "param", "track"):
+            return  # void elements have no end tag
+        self._open.append((tag, tag == "div" and (names.get("class") or "").split() == [INNER_CLASS], None, False))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] != tag:
+                continue
+            _, _, start, wrapped = self._open[depth]
+            del self._open[depth:]
+            if start is not None:
+                end = self._html.index(">", self._offset()) + 1
+                self.tables.append(TableSpan(start, end, wrapped))
+            return
+
+
+def classless_tables(html: str) -> list[TableSpan]:
+    finder = _TableFinder(html)
+    finder.feed(html)
+    finder.close()
+    return finder.tables
+
+
+def wrap_tables(html: str) -> str:
+    """`html` with every classless table not yet wrapped inside Material's scrolling wrapper."""
+    if "<table" not in html:
+        return html
+    inserts: list[tuple[int, str]] = []
+    for table in classless_tables(html):
+        if not table.wrapped:
+            inserts += [(table.start, SCROLLWRAP), (table.end, SCROLLWRAP_END)]
+    # From the end, so that earlier offsets stay true; at one offset an end goes before a start.
+    for offset, text in sorted(inserts, key=lambda insert: (insert[0], insert[1] == SCROLLWRAP_END), reverse=True):
+        html = html[:offset] + text + html[offset:]
+    return html
+
+
+def skip_wrapped_tables(bundle: str, name: str) -> str:
+    """Material's bundle wrapping only the tables the build has not wrapped."""
+    if f'("{_EDITED_SELECTOR}",' in bundle:
+        return bundle  # edited by an earlier build into the same site folder
+    edited, count = _QUERY.subn(rf'\1("{_EDITED_SELECTOR}",\2)', bundle)
+    if count != 1:
+        raise BundleCodeNotFound(f"{name}: Material's query of the tables it wraps was found {count} times, not once")
+    return edited
+
+
+def rewrite_site(site_dir: Path) -> list[Path]:
+    """Edit the site's copy of Material's bundle; returns the files edited."""
+    found = bundles(site_dir)
+    if not found:
+        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
+    return rewrite_each(found, skip_wrapped_tables)
