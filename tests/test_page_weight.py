@@ -130,8 +130,9 @@ def test_classless_tables_are_wrapped_once_and_others_left_alone():
     wrapped = table_wrappers.wrap_tables(page)
     assert wrapped == f"<h2>T</h2>\n{WRAPPED.format(table)}\n<p>between</p>\n{WRAPPED.format(table)}\n"
     assert table_wrappers.wrap_tables(wrapped) == wrapped  # a page wrapped already (or by hand) is not wrapped again
-    for left_alone in ('<table class="">x</table>', '<table class="highlighttable"><tr><td>1</td></tr></table>',
-                       "<pre><code>&lt;table&gt;&lt;/table&gt;</code></pre>", "<p>no table</p>"):
+    for left_alone in ('<table class="">x</table>', '<table class="highlighttable"><tr><td>1</td></tr></table>', "<table class>x</table>",
+                       "<pre><code>&lt;table&gt;&lt;/table&gt;</code></pre>", "<p>no table</p>", "<!-- <table></table> -->",
+                       '<script>document.write("<table></table>")</script>', "<tablet>not a table</tablet>"):
         assert table_wrappers.wrap_tables(left_alone) == left_alone
 
 
