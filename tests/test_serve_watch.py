@@ -14,7 +14,7 @@ from mkdocs.livereload import LiveReloadServer
 
 from verified_snippets.atomic_files import write_text_atomically
 from verified_snippets.layout import Project
-from verified_snippets.serve_watch import OwnWrites, watch_ignoring_own_writes
+from verified_snippets.serve_watch import NativeWatch, OwnWrites, ReportedChanges, watch_ignoring_own_writes
 
 POLL = 0.2  # seconds between the watcher's scans (MkDocs uses 0.5)
 
@@ -132,3 +132,89 @@ def test_without_the_filter_the_same_writes_would_start_a_rebuild(project, tmp_p
     finally:
         server.observer.stop()
         server.observer.join()
+
+
+def start_watching(project: Project, tmp_path: Path, polling_interval: float, native: NativeWatch | None):
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path / "site"), polling_interval=polling_interval)
+    for folder in (project.docs_dir, project.snippets_dir):
+        assert watch_ignoring_own_writes(server, folder, OwnWrites(), native)
+    server.observer.start()
+    if native is not None:
+        native.start()
+    time.sleep(0.5)  # the first snapshot
+    return server
+
+
+def stop_watching(server, native: NativeWatch | None) -> None:
+    server.observer.stop()
+    server.observer.join()
+    if native is not None:
+        native.stop()
+
+
+@pytest.fixture
+def native():
+    watch = NativeWatch()
+    if watch.observer is None:
+        pytest.skip("watchdog has no native observer on this system")
+    yield watch
+    watch.stop()
+
+
+def saved_and_seen_within(server, path: Path, seconds: float) -> bool:
+    path.write_text(path.read_text() + "edited\n")
+    with server._rebuild_cond:
+        return server._rebuild_cond.wait_for(lambda: server._want_rebuild, timeout=seconds)
+
+
+def test_a_save_is_seen_at_once_through_native_notifications(project, tmp_path, native):
+    server = start_watching(project, tmp_path, polling_interval=30, native=native)  # MkDocs' poll would not see it in time
+    try:
+        assert saved_and_seen_within(server, project.docs_dir / "page.md", 2.0)
+    finally:
+        stop_watching(server, native)
+
+
+def test_without_native_notifications_the_same_save_waits_for_the_poll(project, tmp_path):
+    """What the test above measures is the native observer: polling alone misses the deadline."""
+    server = start_watching(project, tmp_path, polling_interval=30, native=None)
+    try:
+        assert not saved_and_seen_within(server, project.docs_dir / "page.md", 2.0)
+    finally:
+        stop_watching(server, None)
+
+
+def test_a_change_both_watchers_report_asks_for_one_rebuild(project, tmp_path, native):
+    server = start_watching(project, tmp_path, polling_interval=POLL, native=native)
+    try:
+        assert saved_and_seen_within(server, project.snippets_dir / "a" / "one.py", 2.0)
+        time.sleep(0.3)  # the native observer's later events of the same write (each write call is one)
+        with server._rebuild_cond:
+            server._want_rebuild = False  # as MkDocs does when it starts the rebuild
+        assert not wants_rebuild(server), "MkDocs' poll reported the same save again"
+        (project.snippets_dir / "a" / "one.py").write_text("print(4)\n")  # a new change still counts
+        assert wants_rebuild(server, expected=True)
+    finally:
+        stop_watching(server, native)
+
+
+def test_a_second_report_is_dropped_only_while_the_file_is_as_reported(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("one\n")
+    reported = ReportedChanges()
+    assert reported.is_new([str(page)])
+    assert not reported.is_new([str(page)])
+    page.write_text("one, two\n")
+    assert reported.is_new([str(page)])
+    assert reported.is_new([str(page), str(tmp_path / "other.md")])  # a path not reported yet
+
+
+def test_reading_the_files_asks_for_no_rebuild(project, tmp_path, native):
+    """A native observer also reports files opened and closed: the build reads every page and snippet."""
+    server = start_watching(project, tmp_path, polling_interval=POLL, native=native)
+    try:
+        for path in (project.docs_dir / "page.md", project.snippets_dir / "a" / "one.py"):
+            path.read_text()
+        assert not wants_rebuild(server)
+    finally:
+        stop_watching(server, native)

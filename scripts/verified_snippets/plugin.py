@@ -51,6 +51,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
         self.strict = False  # the build's --strict, held while the other languages are built
         self.matrix: MatrixSite | None = None  # the environment matrix, when mkdocs.yml lists environments
         self.render_memo: RenderMemo | None = None  # pages converted once per content
+        self.native_watch: serve_watch.NativeWatch | None = None  # under `mkdocs serve`: saves seen at once
 
     # Defining on_startup keeps one instance (and its snippet workers) across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -99,8 +100,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Watch the pages and the snippets, not counting the files a re-run writes there (serve_watch)."""
         site = self._site()
+        if self.native_watch is None:
+            self.native_watch = serve_watch.NativeWatch()
         for folder in (site.project.docs_dir, site.project.snippets_dir):
-            serve_watch.watch_ignoring_own_writes(server, folder, site.own_writes)
+            serve_watch.watch_ignoring_own_writes(server, folder, site.own_writes, self.native_watch)
+        self.native_watch.start()
         return server
 
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
@@ -165,6 +169,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     on_post_build = CombinedEvent(_before_other_languages, _after_all_languages)
 
     def on_shutdown(self) -> None:
+        if self.native_watch is not None:
+            self.native_watch.stop()
         if self.site is not None:
             self.site.close()
 

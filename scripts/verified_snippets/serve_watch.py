@@ -19,6 +19,13 @@ MkDocs offers no hook for filtering its watcher, so this builds its own
 handler over the same observer and rebuild flag (MkDocs 1.6's
 `LiveReloadServer`; the project pins MkDocs < 2). Where those are missing the
 folder is watched the ordinary way and nothing is filtered.
+
+MkDocs polls every 0.5 s, so a save waited 0.25 s on average before the
+rebuild began. `NativeWatch` also watches the same folders with the operating
+system's notifications (inotify, FSEvents, ...), which report a save at once.
+MkDocs' polling stays, for file systems that send no notifications (network
+shares, some container mounts); a change both report starts one rebuild, not
+two: the second report of a file as the first left it is dropped.
 """
 from __future__ import annotations
 
@@ -108,9 +115,60 @@ class OwnWrites:
         wake()
 
 
-def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites) -> bool:
+class ReportedChanges:
+    """The files each reported change left, so that a second watcher's report of the same change is dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: dict[str, Stat] = {}
+
+    def is_new(self, paths: list[str]) -> bool:
+        """True, remembering how `paths` are now, unless each was already reported as it is now."""
+        now = {path: _stat(path) for path in paths}
+        with self._lock:
+            if all(path in self._files and self._files[path] == stat for path, stat in now.items()):
+                return False
+            self._files.update(now)
+            return True
+
+
+class NativeWatch:
+    """The operating system's file notifications (watchdog's native observer), beside MkDocs' polling."""
+
+    def __init__(self) -> None:
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        # Where watchdog has no native observer for this system it falls back to polling: MkDocs already polls.
+        self.observer: Any = None if Observer is PollingObserver else Observer()
+        self.reported = ReportedChanges()
+
+    def schedule(self, handler: Any, path: str) -> None:
+        if self.observer is None:
+            return
+        import watchdog.events as events
+
+        # Only changes: a native observer also reports files opened and closed, and the build reads every page.
+        changes = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileDeletedEvent, events.FileMovedEvent]
+        try:
+            self.observer.schedule(handler, path, recursive=True, event_filter=changes)
+        except OSError as error:  # e.g. the system's limit of watched folders: MkDocs' polling still sees changes
+            log.debug(f"no native file notifications for {path}: {error}")
+
+    def start(self) -> None:
+        if self.observer is not None and not self.observer.is_alive():
+            self.observer.start()
+
+    def stop(self) -> None:
+        if self.observer is not None and self.observer.is_alive():
+            self.observer.stop()
+            self.observer.join(timeout=5)
+
+
+def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites, native: NativeWatch | None = None) -> bool:
     """Watch `folder` for `server` (MkDocs' LiveReloadServer), dropping events of the engine's own writes.
 
+    With `native`, its observer watches the folder too (start it once every folder is scheduled).
     Returns False, having watched the folder the ordinary way, where the server is not the one this knows."""
     path = os.path.abspath(folder)
     needed = ("observer", "_watched_paths", "_watch_refs", "_rebuild_cond", "_want_rebuild")
@@ -128,9 +186,11 @@ def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites) -> bool
         if event.is_directory:
             return
         paths = [os.fsdecode(event.src_path)] + ([os.fsdecode(event.dest_path)] if getattr(event, "dest_path", "") else [])
-        own.judge(paths, wake)
+        own.judge(paths, lambda: wake(paths))
 
-    def wake() -> None:
+    def wake(paths: list[str]) -> None:
+        if native is not None and not native.reported.is_new(paths):
+            return  # the other watcher reported this change already
         with server._rebuild_cond:
             server._want_rebuild = True
             server._rebuild_cond.notify_all()
@@ -139,4 +199,6 @@ def watch_ignoring_own_writes(server: Any, folder: Path, own: OwnWrites) -> bool
     handler.on_any_event = on_any_event  # type: ignore[method-assign]
     server._watched_paths[path] = max(count, 1)
     server._watch_refs[path] = server.observer.schedule(handler, path, recursive=True)
+    if native is not None:
+        native.schedule(handler, path)
     return True
