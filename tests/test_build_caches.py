@@ -1,7 +1,8 @@
 """The edit loop's caches: unchanged work is reused by content, and a change is always seen.
 
 * search index entries of unchanged pages (search_dialog_label.entry_cache), so
-  that jieba never loads its dictionary when no Chinese text changed;
+  that jieba never loads its dictionary when no Chinese text changed, and no
+  scan for `data-search-*` attributes of a page without any (attribute_scan);
 * KaTeX's formulas on disk (katex_prerender.renderer), so that Node never starts
   when every formula is known;
 * Material's templates, compiled and listed once (verified_snippets.build_caches).
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from katex_prerender import KatexRenderer
+from search_dialog_label import attribute_scan
 from search_dialog_label.entry_cache import EntryCache
 
 from conftest import REPO, environment_with, mkdocs_build
@@ -75,6 +77,45 @@ config.plugins.on_shutdown()
 import jieba
 print("jieba dictionary loaded:", jieba.dt.initialized)
 """
+
+
+class RecordingIndex:
+    def __init__(self):
+        self.indexed: list[str] = []
+
+    def add_entry_from_context(self, page):
+        self.indexed.append(page.content)
+
+
+def search_plugin(enabled: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(config=SimpleNamespace(enabled=enabled), search_index=RecordingIndex())
+
+
+def test_materials_search_method_is_the_one_whose_scan_is_skipped():
+    """An upgrade that changes Material's on_page_context fails here: review attribute_scan, then its hash."""
+    from material.plugins.search.plugin import SearchPlugin
+
+    assert attribute_scan.install()
+    assert attribute_scan.source_sha256(SearchPlugin.on_page_context.material) == attribute_scan.KNOWN_SOURCE_SHA256
+
+
+@pytest.mark.parametrize("content", [
+    '<h1 id="a">A</h1>\n<p>x = 1</p>',
+    '<h1 id="a">A</h1>\n<div data-search-exclude="yes">hidden</div><p data-search-boost="2">b</p>',
+])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_pages_come_out_of_the_wrapped_method_as_out_of_materials_own(content, enabled):
+    from material.plugins.search.plugin import SearchPlugin
+
+    assert attribute_scan.install()
+    wrapped, own = search_plugin(enabled), search_plugin(enabled)
+    page_wrapped, page_own = page(content), page(content)
+    SearchPlugin.on_page_context(wrapped, {}, page=page_wrapped, config=None, nav=None)
+    SearchPlugin.on_page_context.material(own, {}, page=page_own, config=None, nav=None)
+    assert page_wrapped.content == page_own.content
+    assert wrapped.search_index.indexed == own.search_index.indexed == ([content] if enabled else [])
+    if enabled and "data-search" in content:
+        assert "data-search" not in page_wrapped.content  # the attributes are still removed (the test can fail)
 
 
 def test_a_warm_build_makes_the_same_search_index_without_loading_jieba(scratch_site, tmp_path):

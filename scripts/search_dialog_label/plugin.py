@@ -2,7 +2,9 @@
 
 * names Material's search dialog after its search box (dialog_html);
 * reuses the search index entries of unchanged pages (entry_cache), so that a
-  rebuild parses, and cuts into Chinese words, only the pages that changed.
+  rebuild parses, and cuts into Chinese words, only the pages that changed;
+* skips Material's scan for `data-search-*` attributes on pages that have none
+  (attribute_scan).
 
 A plugin rather than a hook so that any Material site can use it; it has no options.
 """
@@ -14,7 +16,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
-from . import entry_cache
+from . import attribute_scan, entry_cache
 from .dialog_html import label_search_dialog
 
 CACHE_FILE = Path(".cache") / "search_index" / "entries.json"
@@ -33,6 +35,7 @@ class SearchDialogLabelPlugin(BasePlugin):
         if search is None or _nested_language_build(config):
             return config
         entry_cache.install()
+        attribute_scan.install()
         path = Path(config.config_file_path).parent / CACHE_FILE
         options = dict(getattr(search, "config", {}) or {})
         if self.cache is None or self.cache.path != path or self.cache.salt != entry_cache.salt_for(options):
