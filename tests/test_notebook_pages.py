@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 
 from notebook_pages.i18n_files import rewrap_notebooks
-from notebook_pages.page_html import inline_svg_figures, insert_after_title, notebook_links, strip_remote_scripts
+from notebook_pages.page_html import cleaned_notebook_page, inline_svg_figures, insert_after_title, notebook_links, strip_remote_scripts
 
 NBCONVERT_HEAD = """<div>
 <!-- Load mathjax -->
@@ -93,3 +93,13 @@ def test_an_svg_with_anything_active_stays_an_image():
     for active in ('<svg><script>alert(1)</script></svg>', '<svg onload="alert(1)"></svg>', '<svg><a href="javascript:x()"/></svg>', "not svg"):
         page, count = inline_svg_figures(svg_output(active))
         assert count == 0 and page == svg_output(active), active
+
+
+def test_a_notebook_page_is_cleaned_of_both_and_the_same_page_is_cleaned_once():
+    figure = '<svg role="img" aria-label="A figure" viewBox="0 0 1 1"></svg>'
+    page = NBCONVERT_HEAD + svg_output(figure)
+    cleaned_notebook_page.cache_clear()
+    cleaned = cleaned_notebook_page(page)
+    assert "https://" not in cleaned and f'<div class="snippet-figure">{figure}</div>' in cleaned and "base64" not in cleaned
+    assert cleaned_notebook_page(page) == cleaned and cleaned_notebook_page.cache_info().hits == 1
+    assert cleaned_notebook_page(page + "<p>changed</p>").endswith("<p>changed</p>")  # another page is cleaned anew

@@ -31,7 +31,7 @@ from verified_snippets.settings import PLUGIN_NAME as ENGINE_PLUGIN
 from verified_snippets.settings import EngineSettings
 
 from .i18n_files import rewrap_notebooks
-from .page_html import inline_svg_figures, insert_after_title, notebook_links, strip_remote_scripts
+from .page_html import cleaned_notebook_page, insert_after_title, notebook_links
 from .sitemap import add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.notebook_pages")
@@ -92,9 +92,7 @@ class NotebookPagesPlugin(BasePlugin):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if not str(page.file.src_uri).endswith(".ipynb"):
             return output
-        cleaned, _removed = strip_remote_scripts(output)
-        cleaned, _inlined = inline_svg_figures(cleaned)
-        return cleaned
+        return cleaned_notebook_page(output)
 
     def _check_expected(self, *, config: MkDocsConfig) -> None:
         root = Path(config.config_file_path).parent
