@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -231,6 +232,33 @@ def test_reference_formulas_agree_with_each_other():
         for i in range(2):
             for j in range(3):
                 assert abs(ref.central_difference(loss, batch, i, j) - grad[i][j]) < mpmath.mpf(2) ** -100
+
+
+def test_a_findings_file_is_read_again_whenever_it_changes(tmp_path):
+    """Parsed findings are kept by the file's identity, size and time: a rewrite, in place or by rename, is read again."""
+    folder = FOLDERS[0]
+    copy = tmp_path / "site"
+    shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
+    project = type(PROJECT).at(copy)
+    path = rc.results_path(project, folder)
+    first = rc.read_results(project, folder)
+    assert first is not None and rc.read_results(project, folder) == first
+    text = path.read_text(encoding="utf-8")
+    key = json.loads(text)["key"]
+    other_key = ("0" if key[0] != "0" else "1") + key[1:]  # same length: only the content and the time differ
+    with open(path, "r+", encoding="utf-8") as same_file:
+        same_file.write(text.replace(key, other_key))
+    stamp = path.stat().st_mtime_ns + 10_000_000  # a later edit: the clock's tick can be coarser than this test is quick
+    os.utime(path, ns=(stamp, stamp))
+    assert rc.read_results(project, folder).key == other_key
+    replacement = path.with_name("replacement.json")
+    replacement.write_text(text, encoding="utf-8")
+    replacement.replace(path)
+    assert rc.read_results(project, folder).key == key
+    path.write_text("{not json", encoding="utf-8")
+    assert rc.read_results(project, folder) is None
+    path.unlink()
+    assert rc.read_results(project, folder) is None
 
 
 def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_path):
