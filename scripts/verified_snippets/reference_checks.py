@@ -432,6 +432,15 @@ def _parsed_json(path: Path) -> Any:
     return data
 
 
+def _recorded_key(project: Project, folder: str) -> str | None:
+    """The key a folder's findings file was computed with (None: missing or unusable), without building its findings."""
+    try:
+        data = _parsed_json(results_path(project, folder))
+        return data["key"] if data.get("format") == RESULTS_FORMAT and isinstance(data.get("key"), str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def read_results(project: Project, folder: str) -> CheckResults | None:
     try:
         data = _parsed_json(results_path(project, folder))
@@ -495,9 +504,9 @@ def stale_results(project: Project, checks_dir: Path | None) -> list[tuple[Path,
     package_digest = checks_digest(checks_dir) if checks_dir is not None and folders else ""
     for folder in folders:
         assert checks_dir is not None
-        current = read_results(project, folder)
+        current = _recorded_key(project, folder)
         if current is None:
             stale.append((results_path(project, folder), "missing"))
-        elif current.key != results_key(project, checks_dir, folder, package_digest):
+        elif current != results_key(project, checks_dir, folder, package_digest):
             stale.append((results_path(project, folder), "the checks or the outputs changed since they were evaluated"))
     return stale

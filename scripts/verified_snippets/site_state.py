@@ -143,10 +143,9 @@ class SiteState:
         folders = {bound.binding.folder for outline in self.outlines for bound in outline.bindings}
         self.results = {folder: reference_checks.read_results(self.project, folder) for folder in folders}
         self.current_results = set()
-        warnings = []
-        for path, reason in reference_checks.stale_results(self.project, checks_dir):
-            warnings.append(f"{self.project.display(path)}: reference-check findings are stale ({reason}); run `{regenerate}`")
-        stale = {p.parent.parent.name for p, _ in reference_checks.stale_results(self.project, checks_dir)}
+        stale_files = reference_checks.stale_results(self.project, checks_dir)
+        warnings = [f"{self.project.display(path)}: reference-check findings are stale ({reason}); run `{regenerate}`" for path, reason in stale_files]
+        stale = {path.parent.parent.name for path, _ in stale_files}
         self.current_results = {folder for folder, results in self.results.items() if results is not None and folder not in stale}
         for outline in self.outlines:
             for bound in outline.bindings:
