@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.config import load_config
@@ -57,9 +58,9 @@ def site(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def build_page(site: Path, memo: RenderMemo, name: str = "index.md") -> Page:
+def build_page(site: Path, memo: RenderMemo, name: str = "index.md", config_file: Any = None) -> Page:
     """One rebuild's conversion of one page: a fresh config, file list and Page, as serve makes them."""
-    config = load_config(str(site / "mkdocs.yml"))
+    config = load_config(config_file or str(site / "mkdocs.yml"))
     files = get_files(config)
     page = Page(None, files.get_file_from_path(name), config)
     page.read_source(config)
@@ -144,6 +145,23 @@ def test_a_change_to_the_markdown_settings_converts_again(site):
     config.write_text(config.read_text().replace("  - toc\n", "  - toc:\n      permalink: true\n"))
     again = build_page(site, memo)
     assert memo.misses == 2 and "headerlink" in again.content
+
+
+def test_the_same_config_by_a_relative_path_reuses_the_conversions(site, monkeypatch):
+    """`mkdocs serve -f mkdocs.yml` loads its first build's config by that relative path and later ones by the absolute path."""
+    memo = RenderMemo()
+    monkeypatch.chdir(site)
+    with open("mkdocs.yml", "rb") as opened:  # as click opens `-f mkdocs.yml`: MkDocs keeps the relative name
+        assert build_page(site, memo, config_file=opened) is not None
+    build_page(site, memo)
+    assert (memo.misses, memo.hits) == (1, 1)
+    copy = site.parent / "copy"
+    copy.mkdir()
+    for name in ("docs", "snips"):
+        (copy / name).symlink_to(site / name)
+    (copy / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text())
+    build_page(copy, memo)
+    assert memo.misses == 2, "a project in another folder must not take this one's conversions"
 
 
 def test_the_memo_keeps_at_most_its_limit(site):

@@ -36,7 +36,7 @@ class SearchDialogLabelPlugin(BasePlugin):
             return config
         entry_cache.install()
         attribute_scan.install()
-        path = Path(config.config_file_path).parent / CACHE_FILE
+        path = Path(config.config_file_path).resolve().parent / CACHE_FILE  # resolved: `-f mkdocs.yml` names it relatively in the first build only
         options = dict(getattr(search, "config", {}) or {})
         if self.cache is None or self.cache.path != path or self.cache.salt != entry_cache.salt_for(options):
             self.cache = entry_cache.EntryCache(path, options)

@@ -188,8 +188,14 @@ def _settings_fingerprint(config: MkDocsConfig) -> str:
         default=_stable_repr,
     )
     # The folder too: includes are recorded by absolute path, so a copy of the project
-    # (with its .cache) elsewhere must not take this one's conversions.
-    return f"{config.config_file_path}\0{text}\0{options}"
+    # (with its .cache) elsewhere must not take this one's conversions. Resolved: `mkdocs
+    # serve -f mkdocs.yml` loads the first build's config by the relative path and every
+    # rebuild's by the absolute one, and the first rebuild converted every page again.
+    try:
+        where = str(Path(config.config_file_path).resolve())
+    except TypeError:
+        where = ""
+    return f"{where}\0{text}\0{options}"
 
 
 def _stable_repr(value: Any) -> str:
