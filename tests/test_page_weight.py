@@ -78,6 +78,13 @@ def material_bundle() -> Path:
     return bundle
 
 
+def assert_node_parses(tmp_path: Path, script: str) -> None:
+    """An edited bundle is still JavaScript that Node accepts."""
+    (tmp_path / "bundle.js").write_text(script)
+    checked = subprocess.run(["node", "--check", str(tmp_path / "bundle.js")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_the_declared_schemes_are_the_ones_materials_stylesheets_give():
     """If a Material upgrade maps its schemes otherwise, the page would declare a scheme Material then changes."""
     css = "".join(path.read_text() for path in (MATERIAL_ASSETS / "stylesheets").glob("*.min.css"))
@@ -92,9 +99,7 @@ def test_materials_bundle_takes_the_declared_element_and_sets_it_only_on_a_chang
     assert re.search(r"(\w+)\.content!==(\w+)\.colorScheme&&\(\1\.content=\2\.colorScheme\),", edited)
     assert len(edited) - len(original) == 80, "only the two edits were expected"
     assert color_scheme_meta.reuse_declared_scheme(edited, "again") == edited  # a second build finds it done
-    (tmp_path / "bundle.js").write_text(edited)
-    checked = subprocess.run(["node", "--check", str(tmp_path / "bundle.js")], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
+    assert_node_parses(tmp_path, edited)
 
 
 def test_a_bundle_without_materials_palette_code_is_an_error_naming_it():
@@ -155,9 +160,7 @@ def test_materials_bundle_skips_the_tables_the_build_wrapped(tmp_path):
     assert re.search(r'\w+\(":not\(\.md-typeset__table\)>table:not\(\[class\]\)",\w+\)\.map\(', edited)
     assert len(edited) - len(original) == len(":not(.md-typeset__table)>"), "only the one edit was expected"
     assert table_wrappers.skip_wrapped_tables(edited, "again") == edited
-    (tmp_path / "bundle.js").write_text(edited)
-    checked = subprocess.run(["node", "--check", str(tmp_path / "bundle.js")], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
+    assert_node_parses(tmp_path, edited)
 
 
 def test_a_bundle_without_materials_table_query_is_an_error_naming_it():
