@@ -14,6 +14,8 @@ carry the same content; only the longest article's page changes:
   cv-blocks    `content-visibility: auto` on each top-level block of the article
   cv-sections  the article's `##` sections wrapped in <section>, `content-visibility: auto` on each
   mathml       KaTeX's HTML removed and its MathML shown: what KaTeX's `output: 'mathml'` gives
+               (the site has been built that way since this was measured: katex-prerender's
+               `output: mathml`; on such a build this variant changes nothing)
   half         the article cut after half of its sections: what each page of a split in two weighs
   no-katex-css KaTeX's stylesheet and fonts not loaded (with mathml: what MathML alone costs)
 

@@ -1,10 +1,13 @@
 /*
  * Where a number comes from: a card on hover, focus or tap.
  *
- * Every number bound to a snippet's run is a link (a.run-value) to that
+ * Every number bound to a snippet's run is a link (.run-value) to that
  * snippet's output, whose accessible name says where the number comes from
- * (verified_snippets/value_provenance.py writes it). This script shows the
- * same sentence to sighted readers, in one card for the whole page:
+ * (verified_snippets/value_provenance.py writes it). In prose it is an <a>;
+ * in a formula it is a MathML element with the link role, a tabindex and
+ * data-href (MathML has no <a>), which this script follows on a click or on
+ * Enter, as a browser follows a link. The script shows the same sentence to
+ * sighted readers, in one card for the whole page:
  *
  * - mouse: on hover; the card stays while the pointer is on it;
  * - keyboard: on focus; Enter follows the link; Escape hides the card;
@@ -82,7 +85,12 @@
   }
 
   function valueLink(event) {
-    return event.target instanceof Element ? event.target.closest("a.run-value") : null;
+    return event.target instanceof Element ? event.target.closest(".run-value") : null;
+  }
+
+  function follow(link) {
+    var href = link.getAttribute("data-href");
+    if (href) window.location.assign(new URL(href, document.baseURI).href);
   }
 
   document.addEventListener("pointerdown", function (event) {
@@ -96,6 +104,8 @@
     if (link && lastPointer === "touch" && shownAtPointerDown !== link) {
       event.preventDefault();  // the first tap shows where the number comes from
       show(link);
+    } else if (link && !link.hasAttribute("href")) {
+      follow(link);
     }
   });
   document.addEventListener("pointerover", function (event) {
@@ -119,6 +129,11 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && shownFor) hide();
+    var link = valueLink(event);
+    if (event.key === "Enter" && link && !link.hasAttribute("href")) {
+      event.preventDefault();
+      follow(link);
+    }
   });
   window.addEventListener("resize", function () { if (shownFor) place(shownFor); });
 })();

@@ -4,8 +4,12 @@
       - katex-prerender:
           node_modules: node_modules    # beside mkdocs.yml: where `npm ci` installed KaTeX
           assets_dir: assets/katex      # under site_dir: KaTeX's stylesheet and woff2 fonts
+          output: htmlAndMathml         # or mathml: MathML alone, laid out by the browser
+          math_font: "@fontsource/stix-two-math/files/stix-two-math-latin-400-normal.woff2"
+          math_font_family: STIX Two Math   # under node_modules; with output: mathml, subset to the site's characters
 
-mkdocs.yml must also list `<assets_dir>/katex.min.css` under `extra_css`.
+mkdocs.yml must also list `<assets_dir>/katex.min.css` under `extra_css`, or with
+`output: mathml`, `<assets_dir>/math.css` (the math font's stylesheet).
 """
 from __future__ import annotations
 
@@ -16,3 +20,6 @@ from mkdocs.config import config_options as c
 class KatexPrerenderConfig(base.Config):
     node_modules = c.Dir(exists=False, default="node_modules")
     assets_dir = c.Type(str, default="assets/katex")
+    output = c.Choice(("htmlAndMathml", "mathml"), default="htmlAndMathml")
+    math_font = c.Type(str, default="@fontsource/stix-two-math/files/stix-two-math-latin-400-normal.woff2")
+    math_font_family = c.Type(str, default="STIX Two Math")

@@ -13,7 +13,7 @@
 // On start it prints {"ready": true, "katex": "<version>"} so the caller
 // knows KaTeX was found. It exits when stdin closes.
 //
-// Usage: node katex_server.mjs <node_modules folder>. KaTeX is loaded from that
+// Usage: node katex_server.mjs <node_modules folder> [htmlAndMathml|mathml]. KaTeX is loaded from that
 // folder (installed there by `npm ci`), not from wherever this script lives, so
 // the plugin works for a site anywhere on disk.
 
@@ -50,13 +50,26 @@ try {
 // (\href, \url, \includegraphics, \htmlClass, \htmlId, \htmlStyle). KaTeX
 // renders a refused command as red text without raising, so renderOne turns
 // a refusal into an error itself.
+//
+// With MathML-only output (the second argument), KaTeX's MathML would drop
+// \htmlData's attributes, so the caller (katex_prerender/mathml_output.py)
+// sends each as \href{katex-data-N}{...}, whose URL KaTeX keeps on the MathML,
+// and puts the attributes back. Only those marker URLs are trusted; the caller
+// refuses a formula that writes one itself.
+const OUTPUT = process.argv[3] || "htmlAndMathml";
+if (OUTPUT !== "htmlAndMathml" && OUTPUT !== "mathml") {
+  process.stdout.write(JSON.stringify({ ready: false, error: `unknown output ${JSON.stringify(OUTPUT)}: htmlAndMathml or mathml` }) + "\n");
+  process.exit(2);
+}
+const MARKER_URL = /^katex-data-[0-9]+$/;
 let refused = [];
 const OPTIONS = Object.freeze({
   throwOnError: true,
   strict: (errorCode) => (errorCode === "htmlExtension" ? "ignore" : "error"),
-  output: "htmlAndMathml",
+  output: OUTPUT,
   trust: (context) => {
     if (context.command === "\\htmlData") return true;
+    if (OUTPUT === "mathml" && context.command === "\\href" && MARKER_URL.test(context.url)) return true;
     refused.push(context.command);
     return false;
   },

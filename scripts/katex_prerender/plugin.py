@@ -43,9 +43,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
-from . import arithmatex_html
+from . import arithmatex_html, math_font
 from .assets import STYLESHEET, install_katex_assets
 from .config import KatexPrerenderConfig
+from .math_font import MathFont, MathFontError, install_math_font
 from .renderer import KatexError, KatexRenderer, KatexSetupError, katex_package_dir
 
 log = logging.getLogger("mkdocs.plugins.katex_prerender")
@@ -100,13 +101,20 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             katex_package_dir(self.config.node_modules)
         except KatexSetupError as err:
             raise PluginError(f"plugin 'katex-prerender' option 'node_modules': {err}") from None
-        if self.renderer is not None and self.renderer.node_modules != Path(self.config.node_modules).resolve():
+        if self.renderer is not None and (self.renderer.node_modules != Path(self.config.node_modules).resolve() or self.renderer.output != self.config.output):
             self._close_renderer()
             if self.typeset is not None:
-                self.typeset = PageMemo()  # typeset by another KaTeX
-        stylesheet = f"{self.config.assets_dir.strip('/')}/{STYLESHEET}"
+                self.typeset = PageMemo()  # typeset by another KaTeX, or for another output
+        if self.config.output == "mathml":
+            try:
+                self._math_font().check()
+            except MathFontError as err:
+                raise PluginError(f"plugin 'katex-prerender' option 'math_font': {err}") from None
+            stylesheet, missing = f"{self.config.assets_dir.strip('/')}/{math_font.STYLESHEET}", "the math font"
+        else:
+            stylesheet, missing = f"{self.config.assets_dir.strip('/')}/{STYLESHEET}", "KaTeX's stylesheet and fonts"
         if stylesheet not in [str(css) for css in config.extra_css]:
-            log.warning(f"mkdocs.yml: add '{stylesheet}' to extra_css, or formulas typeset by KaTeX are shown without KaTeX's stylesheet and fonts.")
+            log.warning(f"mkdocs.yml: add '{stylesheet}' to extra_css, or formulas typeset by KaTeX are shown without {missing}.")
         if "pymdownx.arithmatex" in config.markdown_extensions:
             options = config.mdx_configs.get("pymdownx.arithmatex") or {}
             if not options.get("generic"):
@@ -164,9 +172,15 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         self.refused += refused
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assets = Path(config.site_dir) / self.config.assets_dir
         try:
-            install_katex_assets(Path(config.site_dir) / self.config.assets_dir, self.config.node_modules)
-        except KatexSetupError as err:
+            if self.config.output == "mathml":
+                # The last build of a run (mkdocs-static-i18n's nested ones come after the first) sees every language's formulas.
+                characters = self.renderer.characters_in_use() if self.renderer is not None else set()
+                install_math_font(assets, self._math_font(), characters, Path(self.config_dir) / CACHE_FILE.parent if self.config_dir else None)
+            else:
+                install_katex_assets(assets, self.config.node_modules)
+        except (KatexSetupError, MathFontError) as err:
             raise PluginError(str(err)) from None
         if self.renderer is not None:
             with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower next time
@@ -183,8 +197,11 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
     def _renderer(self) -> KatexRenderer:
         if self.renderer is None:
             cache_file = Path(self.config_dir) / CACHE_FILE if self.config_dir else None
-            self.renderer = KatexRenderer(self.config.node_modules, cache_file=cache_file)
+            self.renderer = KatexRenderer(self.config.node_modules, cache_file=cache_file, output=self.config.output)
         return self.renderer
+
+    def _math_font(self) -> MathFont:
+        return MathFont(Path(self.config.node_modules) / self.config.math_font, self.config.math_font_family)
 
     def _close_renderer(self) -> None:
         if self.renderer is not None:

@@ -30,6 +30,9 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import mathml_output
+from .mathml_output import MarkedTex
+
 __all__ = [
     "KatexError",
     "KatexSetupError",
@@ -40,6 +43,8 @@ __all__ = [
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "katex_server.mjs"
+#: KaTeX's `output` settings the site can use: HTML with MathML for assistive technology, or MathML alone.
+OUTPUTS = ("htmlAndMathml", "mathml")
 #: Where KaTeX is looked for when no folder is given: the working folder's node_modules.
 DEFAULT_NODE_MODULES = Path("node_modules")
 
@@ -94,7 +99,11 @@ class KatexRenderer:
         node: str | None = None,
         timeout: float = 60.0,
         cache_file: Path | None = None,
+        output: str = "htmlAndMathml",
     ) -> None:
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+        self.output = output
         self.node_modules = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve()
         self.cache_file = cache_file
         self._disk: dict[str, str] = {}  # "display|tex" -> html, from cache_file
@@ -138,7 +147,7 @@ class KatexRenderer:
             self._stderr_tail.clear()
             try:
                 proc = subprocess.Popen(
-                    [node, str(SERVER_SCRIPT), str(self.node_modules)],
+                    [node, str(SERVER_SCRIPT), str(self.node_modules), self.output],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -281,9 +290,15 @@ class KatexRenderer:
                     self._cache[key] = self._disk[disk_key]
                 self._disk_used.add(disk_key)
             missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+            marked = self._marked(missing)
+            for key in missing:
+                refused = marked.get(key)
+                if isinstance(refused, KatexError):
+                    self._cache[key] = refused
+            missing = [key for key in missing if key not in self._cache]
             if missing:
                 reply = self._request(
-                    {"batch": [{"tex": tex, "display": display} for tex, display in missing]}
+                    {"batch": [{"tex": marked[(tex, display)].tex if (tex, display) in marked else tex, "display": display} for tex, display in missing]}
                 )
                 results = reply.get("results")
                 if not isinstance(results, list) or len(results) != len(missing):
@@ -293,13 +308,46 @@ class KatexRenderer:
                     )
                 for (tex, display), res in zip(missing, results):
                     if isinstance(res, dict) and isinstance(res.get("html"), str):
-                        self._cache[(tex, display)] = res["html"]
+                        self._cache[(tex, display)] = self._finished(res["html"], tex, display, marked.get((tex, display)))
                     else:
                         message = res.get("error") if isinstance(res, dict) else None
                         self._cache[(tex, display)] = KatexError(
                             str(message or "unknown KaTeX error"), tex, display
                         )
             return [self._cache[k] for k in keys]
+
+    def _marked(self, keys: list[tuple[str, bool]]) -> dict[tuple[str, bool], MarkedTex | KatexError]:
+        """For MathML-only output, each formula's TeX with its \\htmlData marked (or why it cannot be)."""
+        if self.output != "mathml":
+            return {}
+        marked: dict[tuple[str, bool], MarkedTex | KatexError] = {}
+        for tex, display in keys:
+            try:
+                marked[(tex, display)] = mathml_output.mark_html_data(tex)
+            except mathml_output.MathmlOutputError as err:
+                marked[(tex, display)] = KatexError(f"KaTeX error: {err}", tex, display)
+        return marked
+
+    def _finished(self, rendered: str, tex: str, display: bool, marked: MarkedTex | KatexError | None) -> str | KatexError:
+        """KaTeX's answer as the page gets it: for MathML-only output, with \\htmlData restored and variants in Unicode."""
+        if not isinstance(marked, MarkedTex):
+            return rendered
+        try:
+            return mathml_output.for_browsers(mathml_output.restore_html_data(rendered, marked, tex))
+        except mathml_output.MathmlOutputError as err:
+            return KatexError(f"KaTeX error: {err}", tex, display)
+
+    def characters_in_use(self) -> set[str]:
+        """The characters shown by the formulas in use (since :meth:`forget_unused`): what the math font must hold."""
+        with self._lock:
+            found: set[str] = set()
+            for key, rendered in self._cache.items():
+                if isinstance(rendered, str) and _disk_key(*key) in self._disk_used:
+                    found |= mathml_output.math_characters(rendered)
+            for disk_key in self._disk_used:
+                if disk_key in self._disk and (disk_key[2:], disk_key.startswith("D|")) not in self._cache:
+                    found |= mathml_output.math_characters(self._disk[disk_key])
+            return found
 
     # -- the cache on disk --------------------------------------------------
 
@@ -308,7 +356,8 @@ class KatexRenderer:
             version = json.loads((self.node_modules / "katex" / "package.json").read_text(encoding="utf-8")).get("version", "")
         except (OSError, ValueError):
             version = ""
-        return hashlib.sha256((version + "\n" + SERVER_SCRIPT.read_text(encoding="utf-8")).encode("utf-8")).hexdigest()
+        sources = SERVER_SCRIPT.read_text(encoding="utf-8") + (HERE / "mathml_output.py").read_text(encoding="utf-8")
+        return hashlib.sha256((version + "\n" + self.output + "\n" + sources).encode("utf-8")).hexdigest()
 
     def _load_disk_cache(self) -> None:
         if self.cache_file is None:

@@ -212,17 +212,17 @@ def link_math_values(page_html: str, link_for: Callable[[str, str, str], ValueLi
     with `memo` (kept across builds) only once for a given formula and links:
     the key is the formula's HTML and the links its values get.
     """
-    if "data-snippet" not in page_html or "katex-html" not in page_html:
+    if "data-snippet" not in page_html or ("katex-html" not in page_html and "<math" not in page_html):
         return page_html
     parts, position = [], 0
     for start, end in _katex_elements_with_values(page_html):
         element = page_html[start:end]
-        spans = _value_spans(element)
+        spans = _value_spans(element) if "katex-html" in element else _mathml_values(element)
         keep = memo is not None and len(spans) == element.count("data-snippet=")  # every value read: the key is complete
         key = formula_key(element, repr([link_for(*span) for span in spans])) if keep else ""
         linked = memo.get(key) if keep and memo is not None else None
         if linked is None:
-            linked = _linked_formula(element, link_for)
+            linked = _linked_formula(element, link_for) if "katex-html" in element else _linked_mathml(element, link_for)
             if keep and memo is not None:
                 memo.put(key, linked)
         parts += [page_html[position:start], linked]
@@ -242,6 +242,50 @@ def _value_spans(element: str) -> list[tuple[str, str, str]]:
         inner = element[match.end() : _span_end(element, match.start())]
         found.append((html.unescape(match.group(1)), html.unescape(match.group(2)), html.unescape(_TAG.sub("", inner))))
     return found
+
+
+# KaTeX's MathML-only output (katex_prerender/mathml_output.py) puts the contract's attributes, first and in
+# this order, on the MathML element of the value: `<mn data-snippet=".." data-value="..">0.4170</mn>`.
+_MATHML_VALUE = re.compile(r'<(m[a-z]+) data-snippet="([^"]*)" data-value="([^"]*)"(?=[ >])')
+
+
+def _mathml_values(element: str) -> list[tuple[str, str, str]]:
+    """(snippet, value, text shown) of each marked MathML element of a formula."""
+    found = []
+    for match in _MATHML_VALUE.finditer(element):
+        inner = element[element.index(">", match.end()) + 1 : _element_end(element, match.start(), match.group(1))]
+        found.append((html.unescape(match.group(2)), html.unescape(match.group(3)), html.unescape(_TAG.sub("", inner))))
+    return found
+
+
+def _linked_mathml(element: str, link_for: Callable[[str, str, str], ValueLink | None]) -> str:
+    """Each marked MathML element made a link: MathML has no `<a>` (MathML Core dropped `href`), so it gets
+    the link's role, a place in the tab order and its name, and `data-href`, which run-values.js follows."""
+    values = iter(_mathml_values(element))
+
+    def linked(match: re.Match[str]) -> str:
+        snippet, value, shown = next(values)
+        if element.startswith(f' class="{RUN_VALUE_CLASS}"', match.end()):
+            return match.group(0)  # linked already
+        link = link_for(snippet, value, shown)
+        if link is None:
+            return match.group(0)
+        return (
+            f'{match.group(0)} class="{RUN_VALUE_CLASS}" role="link" tabindex="0"'
+            f' aria-label="{html.escape(link.label)}" data-href="{html.escape(link.href)}"'
+        )
+
+    return _MATHML_VALUE.sub(linked, element)
+
+
+def _element_end(text: str, start: int, tag: str) -> int:
+    """Offset of the `</tag>` that closes the element opening at `start`."""
+    depth = 0
+    for found in re.finditer(rf"<(/?){tag}(?=[\s>])[^>]*>", text[start:]):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            return start + found.start()
+    return len(text)
 
 
 def _linked_formula(element: str, link_for: Callable[[str, str, str], ValueLink | None]) -> str:

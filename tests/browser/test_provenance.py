@@ -2,7 +2,9 @@
 
 The contract: each value binding of a page's Markdown is rendered inside an
 element with `data-snippet="<path under snippets/>"` and `data-value="<name>[index]"`,
-inside a link to the snippet's output whose accessible name (as Chromium's
+inside a link to the snippet's output (in prose an `<a>`; in a formula, which
+is MathML and has no `<a>`, the marked MathML element itself, with the link
+role, a tabindex and `data-href`) whose accessible name (as Chromium's
 accessibility tree computes it, the name a screen reader announces) holds the
 number, the value's name, the snippet, and the PyTorch version and date of the
 run, read here from the committed JSON.
@@ -23,10 +25,10 @@ pytestmark = pytest.mark.browser
 RUN_WORDS = {"en": "run with PyTorch {torch} on {date}", "zh": "由 PyTorch {torch} 于 {date} 运行得出"}
 
 VALUES_JS = """() => [...document.querySelectorAll('[data-snippet][data-value]')].map(el => {
-    const link = el.closest('a.run-value');
+    const link = el.closest('a.run-value, .run-value[role=link]');
     return {
         snippet: el.dataset.snippet, value: el.dataset.value, text: el.textContent,
-        href: link ? link.getAttribute('href') : null,
+        href: link ? link.getAttribute('href') || link.getAttribute('data-href') : null,
         label: link ? link.getAttribute('aria-label') : null,
         inMath: !!el.closest('.katex'),
     };
@@ -84,6 +86,16 @@ def test_every_bound_value_carries_its_origin(session, site_page):
     session.assert_clean()
 
 
+#: A bound value in a formula, and one in prose.
+MATH_VALUE = ".katex .run-value"
+PROSE_VALUE = "a.run-value:not(.katex a)"
+
+
+def target_of(link) -> str:
+    """The absolute URL a value's link leads to (an <a>'s href, or a MathML value's data-href)."""
+    return link.evaluate("el => new URL(el.getAttribute('href') || el.getAttribute('data-href'), document.baseURI).href")
+
+
 def previous_focusable_js() -> str:
     """Focuses the element a keyboard reaches just before `link` (so that one Tab reaches the link)."""
     return """link => {
@@ -99,7 +111,7 @@ def previous_focusable_js() -> str:
 @pytest.mark.parametrize("where", ["prose", "math"])
 def test_keyboard_reaches_a_value_hears_its_origin_and_follows_it(session, article_page, where):
     page = session.open(article_page.url_path, settle=False)
-    link = page.locator(".katex a.run-value" if where == "math" else "a.run-value:not(.katex a)").first
+    link = page.locator(MATH_VALUE if where == "math" else PROSE_VALUE).first
     # Material mounts a code block's copy button (focusable) once the block is on screen (content.lazy):
     # bring the value's neighbourhood on screen first, so that "the element before it" is final.
     link.scroll_into_view_if_needed()
@@ -115,12 +127,12 @@ def test_keyboard_reaches_a_value_hears_its_origin_and_follows_it(session, artic
     expect(card).to_contain_text("Enter")
     assert page.evaluate("() => { const b = document.querySelector('.run-value-card').getBoundingClientRect(); return b.left >= 0 && b.right <= innerWidth; }")
     # A screen reader gets the same sentence from the link itself (the card is for the eyes only).
-    expect(page.get_by_role("link", name=label, exact=True)).to_have_count(page.locator(f'a.run-value[aria-label="{label}"]').count())
+    expect(page.get_by_role("link", name=label, exact=True)).to_have_count(page.locator(f'.run-value[aria-label="{label}"]').count())
     assert card.get_attribute("aria-hidden") == "true"
 
     page.keyboard.press("Escape")
     expect(card).to_be_hidden()
-    absolute = link.evaluate("a => a.href")  # the output may be on another page (the article that shows it)
+    absolute = target_of(link)  # the output may be on another page (the article that shows it)
     page.keyboard.press("Enter")
     page.wait_for_function("url => location.href === url", arg=absolute)
     target = page.locator("#" + absolute.partition("#")[2])
@@ -130,7 +142,7 @@ def test_keyboard_reaches_a_value_hears_its_origin_and_follows_it(session, artic
 
 def test_mouse_hover_shows_the_origin_and_a_click_goes_to_the_output(session, article_page):
     page = session.open(article_page.url_path, settle=False)
-    link = page.locator(".katex a.run-value").first
+    link = page.locator(MATH_VALUE).first
     link.scroll_into_view_if_needed()
     link.hover()
     card = page.locator(".run-value-card")
@@ -140,15 +152,17 @@ def test_mouse_hover_shows_the_origin_and_a_click_goes_to_the_output(session, ar
     expect(card).to_be_visible()
     page.mouse.move(1, 400)
     expect(card).to_be_hidden()
+    absolute = target_of(link)
     link.click()
-    page.wait_for_function("hash => location.hash === hash", arg=link.get_attribute("href"))
+    page.wait_for_function("url => location.href === url", arg=absolute)
     session.assert_clean()
 
 
-def test_a_tap_shows_the_origin_and_a_second_tap_follows_the_link(new_session, article_page):
+@pytest.mark.parametrize("where", ["prose", "math"])
+def test_a_tap_shows_the_origin_and_a_second_tap_follows_the_link(new_session, article_page, where):
     session = new_session(viewport=PHONE, is_mobile=True, has_touch=True)
     page = session.open(article_page.url_path, settle=False)
-    link = page.locator("a.run-value").nth(3)
+    link = page.locator(MATH_VALUE if where == "math" else PROSE_VALUE).nth(1)
     link.scroll_into_view_if_needed()
     before = page.url
     link.tap()
@@ -158,16 +172,17 @@ def test_a_tap_shows_the_origin_and_a_second_tap_follows_the_link(new_session, a
     assert page.url == before, "the first tap followed the link"
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"the card leaves the screen: {box}"
+    absolute = target_of(link)
     link.tap()
-    page.wait_for_function("hash => location.hash === hash", arg=link.get_attribute("href"))
+    page.wait_for_function("url => location.href === url", arg=absolute)
     session.assert_clean()
 
 
 def test_chinese_values_are_named_in_chinese(session, chinese_article_page):
     page = session.open(chinese_article_page.url_path, settle=False)
-    label = page.locator("a.run-value").first.get_attribute("aria-label")
+    label = page.locator(".run-value").first.get_attribute("aria-label")
     assert "运行得出" in label and "run with" not in label
-    page.locator("a.run-value").first.focus()
+    page.locator(".run-value").first.focus()
     expect(page.locator(".run-value-card")).to_contain_text("回车")
     session.assert_clean()
 
