@@ -1,9 +1,10 @@
-"""KaTeX's MathML-only output (katex_prerender/mathml_output.py) and its math font (math_font.py).
+"""MathML-only output (Temml, through katex_server.mjs; katex_prerender/mathml_output.py) and its math font (math_font.py).
 
 The expected values are facts independent of the code under test: the data
-attributes KaTeX's own HTML output gives an \\htmlData (rendered by the same
-KaTeX with its default output), Unicode's mathematical alphanumerics typed as
-literals, and the characters a subset font's own cmap holds (read by fontTools).
+attributes KaTeX's HTML output gives an \\htmlData (the site's other output),
+Unicode's mathematical alphanumerics typed as literals, TeX's spacing rules
+written out by hand, and the characters a subset font's own cmap holds (read
+by fontTools).
 """
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ from katex_prerender.math_font import MathFont, MathFontError, install_math_font
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"
 STIX = NODE_MODULES / "@fontsource" / "stix-two-math" / "files" / "stix-two-math-latin-400-normal.woff2"
+TEMML_CSS = NODE_MODULES / "temml" / "dist" / "Temml-STIX2.css"
+
+
+@pytest.fixture(scope="module")
+def stix():
+    for path in (STIX, TEMML_CSS):
+        if not path.is_file():
+            pytest.fail(f"{path} is missing: run `npm ci` (or `make`)", pytrace=False)
+    return MathFont(STIX, TEMML_CSS)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +53,7 @@ def data_attributes(rendered: str) -> list[dict[str, str]]:
     "tex",
     [
         r"x = \htmlData{snippet=a/b.py,value=loss[0]}{0.4170}",
-        r"\frac{\htmlData{snippet=a/b.py,value=v}{1}}{\htmlData{snippet=c{,}d.py,value=w[2]}{-2.5}}",
+        r"\frac{\htmlData{snippet=a/b.py,value=v}{1}}{\htmlData{snippet=c/d.py,value=w[2]}{-2.5}}",
         r"2^{\htmlData{snippet=a/b.py,value=e}{-24}} \quad \htmlData{snippet=x.py, value=y}{\pi}",
     ],
 )
@@ -57,105 +67,96 @@ def test_mathml_keeps_the_data_attributes_katexs_html_gives(renderers, tex):
     assert BeautifulSoup(shown, "html.parser").select_one("annotation").get_text() == tex
 
 
-def test_without_the_markers_katexs_mathml_drops_the_attributes(renderers):
-    """What the test above checks does go wrong without the rewrite: KaTeX's own MathML has no data attributes."""
+def test_without_temml_the_attributes_are_lost(renderers):
+    """What the test above checks does go wrong with KaTeX's own MathML: it has no data attributes."""
     both, _ = renderers
     mathml_part = BeautifulSoup(both.render(r"x = \htmlData{snippet=a/b.py,value=v}{1}"), "html.parser").select_one(".katex-mathml")
     assert mathml_part.select("[data-snippet]") == []
 
 
-def test_a_formula_may_not_use_the_marker_or_a_malformed_htmldata(renderers):
+@pytest.mark.parametrize("tex", [r"\href{https://example.org}{x}", r"\class{c}{x}", r"\style{color:red}{x}", r"\id{i}{x}", r"\data{a=b}{x} \url{x}"])
+def test_every_trusted_command_but_htmldata_is_refused(renderers, tex):
     _, mathml = renderers
-    results = mathml.render_many([(r"\href{katex-data-0}{x}", False), (r"\htmlData{novalue}{1}", False), (r"\href{katex-data-x}{1}", False)])
-    messages = [str(result) for result in results]
-    assert "'katex-data-' is reserved" in messages[0]
-    assert "'novalue' is not a key=value pair" in messages[1]
-    assert "is reserved" in messages[2]
+    (result,) = mathml.render_many([(tex, False)])
+    assert isinstance(result, Exception) and "Temml" in str(result), result
 
 
-def test_the_only_href_trusted_is_the_marker(renderers):
+def test_a_comma_in_a_snippet_path_is_a_clear_error_in_mathml(renderers):
+    """KaTeX reads `{,}` as a comma in \\htmlData's pairs; Temml does not. No snippet path has one, and if one
+    did, its value in a formula would stop the build with this message, not lose its attributes silently."""
     _, mathml = renderers
-    (result,) = mathml.render_many([(r"\href{https://example.org}{x}", False)])
-    assert "\\href is not allowed on this site" in str(result)
+    (result,) = mathml.render_many([(r"\htmlData{snippet=c{,}d.py,value=w}{1}", False)])
+    assert "Error parsing key-value" in str(result)
 
 
-def test_a_lost_marker_is_an_error():
-    marked = mathml_output.mark_html_data(r"\htmlData{a=b}{1} + \htmlData{c=d}{2}")
-    assert marked.tex == r"\href{katex-data-0}{1} + \href{katex-data-1}{2}"
-    with pytest.raises(mathml_output.MathmlOutputError, match="lost an \\\\htmlData"):
-        mathml_output.restore_html_data('<math><mn href="katex-data-0">1</mn><mn>2</mn></math>', marked, "tex")
+def test_a_temml_parse_error_names_temml(renderers):
+    _, mathml = renderers
+    (result,) = mathml.render_many([(r"\frac{1}{", False)])
+    assert str(result).startswith("Temml parse error:")
 
 
-# ------------------------------------------------------------------ what MathML Core leaves out
+# ------------------------------------------------------------------ what MathML Core needs
 
 
-def test_letter_styles_become_unicode_mathematical_alphanumerics(renderers):
+def test_letter_styles_are_unicode_mathematical_alphanumerics(renderers):
     _, mathml = renderers
     shown = mathml.render(r"\mathbf{W} \mathbb{R} \mathcal{L} \mathbf{2} \texttt{mean} \mathfrak{g}")
-    tokens = re.findall(r"<(mi|mn|mtext)([^>]*)>([^<]*)</\1>", shown)
-    assert [(tag, text) for tag, _, text in tokens] == [
-        ("mi", "𝐖"), ("mi", "ℝ"), ("mi", "ℒ"), ("mn", "𝟐"), ("mtext", "𝚖𝚎𝚊𝚗"), ("mi", "𝔤"),
-    ]
-    assert "bold" not in shown and "double-struck" not in shown and "monospace" not in shown
-    # A single letter stays upright in its new form: the browser would otherwise make it italic too.
-    assert all('mathvariant="normal"' in attributes for tag, attributes, text in tokens if tag == "mi")
+    tokens = re.findall(r"<(mi|mn|mtext)(?: [^>]*)?>([^<]*)</\1>", shown)
+    assert tokens == [("mi", "𝐖"), ("mi", "ℝ"), ("mi", "ℒ"), ("mn", "𝟐"), ("mtext", "𝚖𝚎𝚊𝚗"), ("mi", "𝔤")]
+    assert not re.search(r'mathvariant="(?!normal)', shown)
 
 
-def test_the_variant_check_catches_katexs_own_output(renderers):
+def test_the_letter_style_check_catches_katexs_own_mathml(renderers):
     both, _ = renderers
     raw = BeautifulSoup(both.render(r"\mathbb{R}"), "html.parser").select_one("math")
-    assert raw.select_one("mi")["mathvariant"] == "double-struck"  # what Chromium would show as a plain R
+    assert raw.select_one("mi")["mathvariant"] == "double-struck"  # what Chromium shows as a plain R
 
 
-def test_aligned_columns_get_their_alignment_as_css(renderers):
+def test_aligned_columns_are_aligned_by_classes_the_math_stylesheet_defines(renderers, stix, tmp_path):
     _, mathml = renderers
-    shown = mathml.render(r"\begin{aligned} a &= b + c \\ &= d \end{aligned}", display=True)
-    cells = re.findall(r'<mtd style="([^"]*)">', shown)
-    assert cells == ["text-align: right; padding: 0.125em 0 0.125em 0", "text-align: left; padding: 0.125em 0 0.125em 0"] * 2
-
-
-def test_a_nested_table_counts_its_own_columns():
-    nested = (
-        '<mtable columnalign="right left" columnspacing="0em"><mtr><mtd>'
-        '<mtable columnalign="center" columnspacing="1em"><mtr><mtd>x</mtd><mtd>y</mtd></mtr></mtable>'
-        "</mtd><mtd>z</mtd></mtr></mtable>"
-    )
-    aligns = re.findall(r"text-align: (\w+)", mathml_output.table_layout(nested))
-    assert aligns == ["right", "center", "center", "left"]
+    shown = mathml.render(r"\begin{aligned} a &= b + c \\ \log q &= d \end{aligned}", display=True)
+    assert re.findall(r'<mtd class="(tml-right|tml-left)"', shown) == ["tml-right", "tml-left"] * 2
+    install_math_font(tmp_path, stix, set("ab"), None)
+    css = (tmp_path / "math.css").read_text()
+    assert re.search(r"\.tml-right\s*\{\s*text-align:\s*right", css) and re.search(r"\.tml-left\s*\{\s*text-align:\s*left", css)
 
 
 @pytest.mark.parametrize(
-    ("tex", "spaced"),
-    [(r"\log q_j", True), (r"\log(x)", False), (r"\operatorname{softmax}(z)", False), (r"\exp z", True), (r"\log\left(x\right)", False)],
+    ("tex", "space_before_name"),
+    [(r"p_j \log q_j", True), (r"q = \log q", False), (r"\frac{a}{b} \log x", True), (r"(a) \log x", True), (r"2 \ln 2", True), (r"x, \log y", False)],
 )
-def test_a_function_name_is_spaced_from_its_argument_unless_a_bracket_follows(renderers, tex, spaced):
+def test_an_operator_name_after_an_ordinary_symbol_gets_a_thin_space_before_it(renderers, tex, space_before_name):
     _, mathml = renderers
-    assert ('rspace="0.1667em"' in mathml.render(tex)) is spaced
+    shown = mathml.render(tex)
+    name = re.search(r"<mi>(log|ln)</mi>", shown)
+    before = shown[: name.start()]
+    assert before.removesuffix("<mrow>").endswith(mathml_output.THIN_SPACE) is space_before_name
+    assert shown.count(mathml_output.THIN_SPACE + mathml_output.THIN_SPACE) == 0
 
 
-@pytest.mark.parametrize(
-    ("tex", "unary"),
-    [(r"= -\sum_i x_i", [True]), (r"a - b", [False]), (r"(-1)", [True]), (r"(a) - b", [False]), (r"-x + y", [True, False])],
-)
-def test_signs_that_tex_reads_as_unary_lose_the_binary_spacing(renderers, tex, unary):
+def test_the_spacing_check_catches_temmls_own_output():
+    temml = "<mrow><msub><mi>p</mi><mi>j</mi></msub><mrow><mi>log</mi><mo>\u2061</mo><mspace width=\"0.1667em\"></mspace></mrow><mi>q</mi></mrow>"
+    assert mathml_output.THIN_SPACE + "<mrow><mi>log</mi>" not in temml
+    assert mathml_output.THIN_SPACE + "<mrow><mi>log</mi>" in mathml_output.for_browsers(temml)
+
+
+def test_big_brackets_are_marked_prefix_and_postfix_and_a_sign_inside_is_unary(renderers):
     _, mathml = renderers
-    signs = re.findall(r"<mo([^>]*)>[\u2212+]</mo>", mathml.render(tex))
-    assert [attributes == ' lspace="0" rspace="0"' for attributes in signs] == unary
+    shown = mathml.render(r"\sum_i \bigl(-\log q_i\bigr) - \Bigl[a - b\Bigr]")
+    brackets = re.findall(r'<mo fence="true"( form="\w+")? symmetric="true"[^>]*>(.)</mo>', shown)
+    assert brackets == [(' form="prefix"', "("), (' form="postfix"', ")"), (' form="prefix"', "["), (' form="postfix"', "]")]
+    signs = re.findall(r"<mo([^>]*)>\u2212</mo>", shown)
+    assert signs == [' form="prefix" stretchy="false"', "", ""]  # inside \bigl( unary; between terms binary
 
 
 def test_math_characters_include_the_italic_forms_of_single_letters_and_leave_out_the_tex():
-    shown = '<math><semantics><mrow><mi>x</mi><mi>h</mi><mi mathvariant="normal">ℓ</mi><mo>=</mo><mn>0.5</mn><mi>log</mi></mrow><annotation encoding="application/x-tex">\\zeta</annotation></semantics></math>'
-    assert mathml_output.math_characters(shown) == set("xhℓ=0.5log") | {"𝑥", "ℎ"}
+    shown = '<math><semantics><mrow><mi>x</mi><mi>h</mi><mi>∂</mi><mi mathvariant="normal">ℓ</mi><mo>=</mo><mn>0.5</mn><mi>log</mi></mrow><annotation encoding="application/x-tex">\\zeta</annotation></semantics></math>'
+    assert mathml_output.math_characters(shown) == set("xh∂ℓ=0.5log") | {"𝑥", "ℎ", "𝜕"}
 
 
 # ------------------------------------------------------------------ the math font
 
 
-@pytest.fixture(scope="module")
-def stix():
-    if not STIX.is_file():
-        pytest.fail(f"{STIX} is missing: run `npm ci` (or `make`)", pytrace=False)
-    return MathFont(STIX, "STIX Two Math")
 
 
 def font_tables(path: Path):
@@ -174,8 +175,9 @@ def test_the_subset_holds_the_characters_asked_for_and_its_math_table(stix, tmp_
     assert characters <= cmap and len(cmap) < 40, sorted(cmap - characters)
     assert font_file.stat().st_size < 30_000 < STIX.stat().st_size
     css = (tmp_path / "assets" / "math.css").read_text()
-    assert f'url("{font_file.name}")' in css and "font-family" in css and "math {" in css
-    assert (tmp_path / "assets" / "math-font-LICENSE").is_file()
+    assert re.findall(r"url\(([^)]*)\)", re.sub(r'url\("data:[^"]*"\)', "", css)) == [f'"{font_file.name}"']
+    assert re.search(r"math\s*\{\s*font-family:\s*STIX2, math", css)  # Temml's rule names the family the subset is given
+    assert (tmp_path / "assets" / "math-font-LICENSE").is_file() and (tmp_path / "assets" / "temml-LICENSE").is_file()
 
 
 def test_the_subset_check_catches_a_missing_character(stix, tmp_path):
@@ -199,12 +201,26 @@ def test_a_new_subset_replaces_the_old_one_in_the_site(stix, tmp_path):
     assert len(list(tmp_path.glob("math-*.woff2"))) == 1
 
 
-def test_a_missing_font_or_one_without_a_math_table_is_a_clear_error(tmp_path):
+def test_a_missing_font_or_one_without_a_math_table_is_a_clear_error(stix, tmp_path):
     with pytest.raises(MathFontError, match="npm ci"):
-        install_math_font(tmp_path, MathFont(tmp_path / "none.woff2", "None"), set("x"), None)
+        install_math_font(tmp_path, MathFont(tmp_path / "none.woff2", TEMML_CSS), set("x"), None)
     katex_font = next((NODE_MODULES / "katex" / "dist" / "fonts").glob("KaTeX_Main-Regular.woff2"))
     with pytest.raises(MathFontError, match="no MATH table"):
-        install_math_font(tmp_path, MathFont(katex_font, "KaTeX Main"), set("x"), None)
+        install_math_font(tmp_path, MathFont(katex_font, TEMML_CSS), set("x"), None)
+
+
+@pytest.mark.parametrize(
+    ("stylesheet", "message"),
+    [
+        ("math { font-family: math; }", "exactly one @font-face"),
+        ("@font-face { font-family: A; src: url(a.woff2); } @font-face { font-family: B; src: url(b.woff2); }", "exactly one @font-face"),
+        ("@font-face { font-family: A; src: url(a.woff2); } .x { background: url('pic.png'); }", "loads 'pic.png'"),
+    ],
+)
+def test_a_math_stylesheet_the_site_cannot_ship_is_a_clear_error(stix, tmp_path, stylesheet, message):
+    (tmp_path / "bad.css").write_text(stylesheet)
+    with pytest.raises(MathFontError, match=message):
+        install_math_font(tmp_path / "out", MathFont(STIX, tmp_path / "bad.css"), set("x"), None)
 
 
 # ------------------------------------------------------------------ a site built with output: mathml

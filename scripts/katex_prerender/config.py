@@ -4,9 +4,11 @@
       - katex-prerender:
           node_modules: node_modules    # beside mkdocs.yml: where `npm ci` installed KaTeX
           assets_dir: assets/katex      # under site_dir: KaTeX's stylesheet and woff2 fonts
-          output: htmlAndMathml         # or mathml: MathML alone, laid out by the browser
+          output: htmlAndMathml         # or mathml: MathML alone (Temml's), laid out by the browser
+          # With output: mathml, under node_modules: the math font (subset to the site's characters)
+          # and Temml's stylesheet for it, whose @font-face is pointed at the subset.
           math_font: "@fontsource/stix-two-math/files/stix-two-math-latin-400-normal.woff2"
-          math_font_family: STIX Two Math   # under node_modules; with output: mathml, subset to the site's characters
+          math_stylesheet: temml/dist/Temml-STIX2.css
 
 mkdocs.yml must also list `<assets_dir>/katex.min.css` under `extra_css`, or with
 `output: mathml`, `<assets_dir>/math.css` (the math font's stylesheet).
@@ -22,4 +24,4 @@ class KatexPrerenderConfig(base.Config):
     assets_dir = c.Type(str, default="assets/katex")
     output = c.Choice(("htmlAndMathml", "mathml"), default="htmlAndMathml")
     math_font = c.Type(str, default="@fontsource/stix-two-math/files/stix-two-math-latin-400-normal.woff2")
-    math_font_family = c.Type(str, default="STIX Two Math")
+    math_stylesheet = c.Type(str, default="temml/dist/Temml-STIX2.css")

@@ -13,7 +13,7 @@
 // On start it prints {"ready": true, "katex": "<version>"} so the caller
 // knows KaTeX was found. It exits when stdin closes.
 //
-// Usage: node katex_server.mjs <node_modules folder> [htmlAndMathml|mathml]. KaTeX is loaded from that
+// Usage: node katex_server.mjs <node_modules folder> [htmlAndMathml|mathml]. KaTeX (or Temml) is loaded from that
 // folder (installed there by `npm ci`), not from wherever this script lives, so
 // the plugin works for a site anywhere on disk.
 
@@ -21,16 +21,26 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-let katex;
+const OUTPUT = process.argv[3] || "htmlAndMathml";
+if (OUTPUT !== "htmlAndMathml" && OUTPUT !== "mathml") {
+  process.stdout.write(JSON.stringify({ ready: false, error: `unknown output ${JSON.stringify(OUTPUT)}: htmlAndMathml or mathml` }) + "\n");
+  process.exit(2);
+}
+
+// KaTeX for its HTML (+ MathML); Temml, KaTeX's MathML-only descendant, for
+// MathML alone: KaTeX's own MathML is written to be read out beside its HTML,
+// not shown, and MathML Core browsers lay it out poorly (no alignment in
+// `aligned`, \mathbb shown plain, \overset broken, TeX's spacing lost).
+let engine;
 try {
   const nodeModules = process.argv[2] || join(process.cwd(), "node_modules");
-  katex = createRequire(join(nodeModules, "noop.js"))("katex");
+  engine = createRequire(join(nodeModules, "noop.js"))(OUTPUT === "mathml" ? "temml" : "katex");
 } catch (err) {
   process.stdout.write(
     JSON.stringify({
       ready: false,
       error:
-        "cannot load the 'katex' package (" +
+        `cannot load the '${OUTPUT === "mathml" ? "temml" : "katex"}' package (` +
         (err && err.message ? err.message.split("\n")[0] : String(err)) +
         "); run `npm ci` (or `make`) in the repository root",
     }) + "\n",
@@ -49,31 +59,27 @@ try {
 // the trust function refuses every other command that asks for trust
 // (\href, \url, \includegraphics, \htmlClass, \htmlId, \htmlStyle). KaTeX
 // renders a refused command as red text without raising, so renderOne turns
-// a refusal into an error itself.
-//
-// With MathML-only output (the second argument), KaTeX's MathML would drop
-// \htmlData's attributes, so the caller (katex_prerender/mathml_output.py)
-// sends each as \href{katex-data-N}{...}, whose URL KaTeX keeps on the MathML,
-// and puts the attributes back. Only those marker URLs are trusted; the caller
-// refuses a formula that writes one itself.
-const OUTPUT = process.argv[3] || "htmlAndMathml";
-if (OUTPUT !== "htmlAndMathml" && OUTPUT !== "mathml") {
-  process.stdout.write(JSON.stringify({ ready: false, error: `unknown output ${JSON.stringify(OUTPUT)}: htmlAndMathml or mathml` }) + "\n");
-  process.exit(2);
-}
-const MARKER_URL = /^katex-data-[0-9]+$/;
+// a refusal into an error itself. Temml names the command \data (the macro
+// below maps \htmlData to it) and keeps its attributes on the MathML element
+// of its body; it raises on a refused command itself.
 let refused = [];
-const OPTIONS = Object.freeze({
-  throwOnError: true,
-  strict: (errorCode) => (errorCode === "htmlExtension" ? "ignore" : "error"),
-  output: OUTPUT,
-  trust: (context) => {
-    if (context.command === "\\htmlData") return true;
-    if (OUTPUT === "mathml" && context.command === "\\href" && MARKER_URL.test(context.url)) return true;
-    refused.push(context.command);
-    return false;
-  },
-});
+const TRUSTED = OUTPUT === "mathml" ? "\\data" : "\\htmlData";
+const trust = (context) => {
+  if (context.command === TRUSTED) return true;
+  refused.push(context.command);
+  return false;
+};
+const OPTIONS = Object.freeze(
+  OUTPUT === "mathml"
+    ? { throwOnError: true, annotate: true, trust, macros: { "\\htmlData": "\\data" } }
+    : {
+        throwOnError: true,
+        strict: (errorCode) => (errorCode === "htmlExtension" ? "ignore" : "error"),
+        output: "htmlAndMathml",
+        trust,
+      },
+);
+const NAME = OUTPUT === "mathml" ? "Temml" : "KaTeX";
 
 function renderOne(tex, display) {
   if (typeof tex !== "string") {
@@ -81,19 +87,22 @@ function renderOne(tex, display) {
   }
   refused = [];
   try {
-    const html = katex.renderToString(tex, { ...OPTIONS, displayMode: Boolean(display) });
+    // Temml adds macros it defines to the options object it is given: a fresh copy each time.
+    const options = { ...OPTIONS, macros: OPTIONS.macros ? { ...OPTIONS.macros } : undefined, displayMode: Boolean(display) };
+    const html = engine.renderToString(tex, options);
     if (refused.length > 0) {
       return {
         error:
-          "KaTeX error: " + [...new Set(refused)].join(", ") +
+          NAME + " error: " + [...new Set(refused)].join(", ") +
           " is not allowed on this site (the only trusted command is \\htmlData, for bound values)",
       };
     }
-    return { html };
+    return { html: OUTPUT === "mathml" ? `<span class="katex">${html}</span>` : html };
   } catch (err) {
-    // ParseError.message is "KaTeX parse error: ..."; anything else (a bug in
-    // KaTeX, say) is reported the same way rather than killing the server.
-    return { error: err && err.message ? err.message : String(err) };
+    // ParseError.message is "KaTeX parse error: ..." (Temml's has no prefix: it gets one); anything
+    // else (a bug in the engine, say) is reported the same way rather than killing the server.
+    const message = err && err.message ? err.message.trim() : String(err);
+    return { error: OUTPUT === "mathml" && !message.startsWith("Temml") ? `Temml parse error: ${message}` : message };
   }
 }
 
@@ -121,7 +130,7 @@ function answer(line) {
   return { id, ...renderOne(req.tex, req.display) };
 }
 
-process.stdout.write(JSON.stringify({ ready: true, katex: katex.version }) + "\n");
+process.stdout.write(JSON.stringify({ ready: true, katex: engine.version, engine: NAME }) + "\n");
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
 lines.on("line", (line) => {

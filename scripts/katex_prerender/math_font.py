@@ -8,6 +8,10 @@ npm package, 403 KB as woff2 for 4,600 characters. The site's formulas use
 about 150 of them, so the font is subset with fontTools (the MATH table's
 variants and assemblies follow the characters kept) to a few tens of KB.
 
+The stylesheet is Temml's own for STIX Two (``temml/dist/Temml-STIX2.css``),
+whose rules the MathML Temml writes relies on, with its ``@font-face``
+pointed at the subset.
+
 A subset is kept in the cache folder under the digest of the source font and
 the characters, so a build whose formulas show no new character subsets nothing.
 """
@@ -15,15 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MathFont", "MathFontError", "STYLESHEET", "install_math_font", "font_css"]
+__all__ = ["MathFont", "MathFontError", "STYLESHEET", "install_math_font", "math_css"]
 
 #: The stylesheet written beside the font, relative to the assets folder.
 STYLESHEET = "math.css"
-
 
 #: The size of math relative to the text around it.
 MATH_SCALE = "1.15em"
@@ -31,50 +35,76 @@ MATH_SCALE = "1.15em"
 #: Subsets kept in the cache folder.
 SUBSETS_KEPT = 6
 
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
+_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
+_URL = re.compile(r"""url\(\s*['"]?([^'")]*)""")
+_DATA_URL = re.compile(r"""url\(\s*(?:"data:[^"]*"|'data:[^']*'|data:[^)]*)\s*\)""")
+
 
 class MathFontError(RuntimeError):
-    """The math font is missing or unusable (said in the message, with the fix)."""
+    """The math font or its stylesheet is missing or unusable (said in the message, with the fix)."""
 
 
 @dataclass(frozen=True)
 class MathFont:
-    """A woff2 font file with a MATH table, and the family name the stylesheet gives its subset."""
+    """A woff2 font file with a MATH table, and Temml's stylesheet for it (whose ``@font-face`` names the family)."""
 
     source: Path
-    family: str
+    stylesheet: Path
 
     def check(self) -> None:
-        if not self.source.is_file():
-            raise MathFontError(f"the math font {self.source} is missing; run `npm ci` (or `make setup`) in the site's folder")
+        for path in (self.source, self.stylesheet):
+            if not path.is_file():
+                raise MathFontError(f"{path} is missing; run `npm ci` (or `make setup`) in the site's folder")
 
 
-def font_css(family: str, font_file: str) -> str:
-    """The stylesheet that makes every ``<math>`` use the subset (and the reader's math font for anything it lacks)."""
+def math_css(stylesheet: str, font_file: str, origin: str = "") -> str:
+    """Temml's stylesheet with its one ``@font-face`` pointed at the subset, and math scaled to the text.
+
+    Temml's rules (cell alignment in ``aligned``, script alternates, crossed-out
+    and boxed expressions) are kept as they are; a stylesheet with no
+    ``@font-face``, or one that loads any other file, is an error.
+    """
+    faces = _FONT_FACE.findall(stylesheet)
+    family = _FAMILY.search(faces[0]) if len(faces) == 1 else None
+    if family is None:
+        raise MathFontError(f"{origin or 'the math stylesheet'} should hold exactly one @font-face naming a font-family; it holds {len(faces)}")
+    rest = _FONT_FACE.sub("", stylesheet)
+    files = _URL.findall(_DATA_URL.sub("", rest))  # a data: URL (an SVG mask) may hold url(#id) references of its own
+    if files:
+        raise MathFontError(f"{origin or 'the math stylesheet'} loads {files[0]!r}, which the site does not ship")
+    face = f'@font-face {{ font-family: {family.group(1).strip()}; src: url("{font_file}") format("woff2"); font-display: swap; }}'
     return (
-        "/* The site's math font: a subset of the font named below (katex_prerender/math_font.py). */\n"
-        f'@font-face {{ font-family: "{family}"; src: url("{font_file}") format("woff2"); font-display: swap; }}\n'
-        # STIX Two at the text's size looks a size smaller than the site's Roboto, as KaTeX's fonts do
-        # (KaTeX's stylesheet sets 1.21em); this matches the height of lower-case letters.
-        f'math {{ font-family: "{family}", math; font-size: {MATH_SCALE}; }}\n'
+        f"/* {origin or 'Temml'} (MIT, see temml-LICENSE), its @font-face pointed at the site's subset of the math font\n"
+        " * (math-font-LICENSE); written by katex_prerender/math_font.py. */\n"
+        + face
+        + "\n"
+        + rest.strip()
+        # STIX Two at the text's size looks a size smaller than the site's Roboto, as KaTeX's fonts
+        # did (KaTeX's stylesheet sets 1.21em); this matches the height of lower-case letters.
+        + f"\nmath {{ font-size: {MATH_SCALE}; }}\n"
     )
 
 
 def install_math_font(dest: Path, font: MathFont, characters: set[str], cache_dir: Path | None) -> list[Path]:
     """Write ``dest/math.css`` and the subset of ``font`` holding ``characters`` (named by its digest); return the files."""
     font.check()
+    origin = "/".join(font.stylesheet.parts[-3:])
+    css = math_css(font.stylesheet.read_text(encoding="utf-8"), "\0", origin)  # a bad stylesheet fails before any subsetting
     subset = _cached_subset(font.source, characters, cache_dir)
     name = f"math-{hashlib.sha256(subset).hexdigest()[:12]}.woff2"
+    css = css.replace("\0", name)
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("math-*.woff2"):
         if old.name != name:
             old.unlink()
     (dest / name).write_bytes(subset)
-    (dest / STYLESHEET).write_text(font_css(f"{font.family} (site subset)", name), encoding="utf-8")
+    (dest / STYLESHEET).write_text(css, encoding="utf-8")
     written = [dest / name, dest / STYLESHEET]
-    licence = font.source.parent.parent / "LICENSE"
-    if licence.is_file():
-        shutil.copyfile(licence, dest / "math-font-LICENSE")
-        written.append(dest / "math-font-LICENSE")
+    for licence, copy in ((font.source.parent.parent / "LICENSE", "math-font-LICENSE"), (font.stylesheet.parent.parent / "LICENSE", "temml-LICENSE")):
+        if licence.is_file():
+            shutil.copyfile(licence, dest / copy)
+            written.append(dest / copy)
     return written
 
 

@@ -47,7 +47,7 @@ from . import arithmatex_html, math_font
 from .assets import STYLESHEET, install_katex_assets
 from .config import KatexPrerenderConfig
 from .math_font import MathFont, MathFontError, install_math_font
-from .renderer import KatexError, KatexRenderer, KatexSetupError, katex_package_dir
+from .renderer import ENGINES, KatexError, KatexRenderer, KatexSetupError, katex_package_dir
 
 log = logging.getLogger("mkdocs.plugins.katex_prerender")
 
@@ -98,7 +98,7 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         if self.renderer is not None and not getattr(config.plugins.get("i18n"), "building", False):
             self.renderer.forget_unused()  # a new build (mkdocs-static-i18n's nested ones continue it)
         try:
-            katex_package_dir(self.config.node_modules)
+            katex_package_dir(self.config.node_modules, ENGINES[self.config.output])
         except KatexSetupError as err:
             raise PluginError(f"plugin 'katex-prerender' option 'node_modules': {err}") from None
         if self.renderer is not None and (self.renderer.node_modules != Path(self.config.node_modules).resolve() or self.renderer.output != self.config.output):
@@ -109,7 +109,7 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
             try:
                 self._math_font().check()
             except MathFontError as err:
-                raise PluginError(f"plugin 'katex-prerender' option 'math_font': {err}") from None
+                raise PluginError(f"plugin 'katex-prerender' option 'math_font' or 'math_stylesheet': {err}") from None
             stylesheet, missing = f"{self.config.assets_dir.strip('/')}/{math_font.STYLESHEET}", "the math font"
         else:
             stylesheet, missing = f"{self.config.assets_dir.strip('/')}/{STYLESHEET}", "KaTeX's stylesheet and fonts"
@@ -201,7 +201,7 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         return self.renderer
 
     def _math_font(self) -> MathFont:
-        return MathFont(Path(self.config.node_modules) / self.config.math_font, self.config.math_font_family)
+        return MathFont(Path(self.config.node_modules) / self.config.math_font, Path(self.config.node_modules) / self.config.math_stylesheet)
 
     def _close_renderer(self) -> None:
         if self.renderer is not None:

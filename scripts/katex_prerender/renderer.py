@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import mathml_output
-from .mathml_output import MarkedTex
 
 __all__ = [
     "KatexError",
@@ -45,6 +44,8 @@ HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "katex_server.mjs"
 #: KaTeX's `output` settings the site can use: HTML with MathML for assistive technology, or MathML alone.
 OUTPUTS = ("htmlAndMathml", "mathml")
+#: The npm package that renders each output: MathML alone is Temml's (see katex_server.mjs).
+ENGINES = {"htmlAndMathml": "katex", "mathml": "temml"}
 #: Where KaTeX is looked for when no folder is given: the working folder's node_modules.
 DEFAULT_NODE_MODULES = Path("node_modules")
 
@@ -65,11 +66,12 @@ class KatexSetupError(RuntimeError):
     """Node, KaTeX or the renderer process is missing or broken."""
 
 
-def katex_package_dir(node_modules: Path | str | None = None) -> Path:
-    """``<node_modules>/katex``; raise if it is not installed."""
-    pkg = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve() / "katex"
+def katex_package_dir(node_modules: Path | str | None = None, package: str = "katex") -> Path:
+    """``<node_modules>/katex`` (or another package: ``temml``); raise if it is not installed."""
+    pkg = Path(node_modules if node_modules is not None else DEFAULT_NODE_MODULES).resolve() / package
     if not (pkg / "package.json").is_file():
-        raise KatexSetupError(f"KaTeX is not installed: {pkg} is missing; {_SETUP_HINT}.")
+        name = "KaTeX" if package == "katex" else package
+        raise KatexSetupError(f"{name} is not installed: {pkg} is missing; {_SETUP_HINT}.")
     return pkg
 
 
@@ -141,7 +143,7 @@ class KatexRenderer:
             if self.running:
                 return
             self._discard_process()
-            katex_package_dir(self.node_modules)
+            katex_package_dir(self.node_modules, ENGINES[self.output])
             node = _find_node(self._node)
             self._lines = queue.Queue()
             self._stderr_tail.clear()
@@ -290,15 +292,9 @@ class KatexRenderer:
                     self._cache[key] = self._disk[disk_key]
                 self._disk_used.add(disk_key)
             missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
-            marked = self._marked(missing)
-            for key in missing:
-                refused = marked.get(key)
-                if isinstance(refused, KatexError):
-                    self._cache[key] = refused
-            missing = [key for key in missing if key not in self._cache]
             if missing:
                 reply = self._request(
-                    {"batch": [{"tex": marked[(tex, display)].tex if (tex, display) in marked else tex, "display": display} for tex, display in missing]}
+                    {"batch": [{"tex": tex, "display": display} for tex, display in missing]}
                 )
                 results = reply.get("results")
                 if not isinstance(results, list) or len(results) != len(missing):
@@ -308,34 +304,14 @@ class KatexRenderer:
                     )
                 for (tex, display), res in zip(missing, results):
                     if isinstance(res, dict) and isinstance(res.get("html"), str):
-                        self._cache[(tex, display)] = self._finished(res["html"], tex, display, marked.get((tex, display)))
+                        html = res["html"]
+                        self._cache[(tex, display)] = mathml_output.for_browsers(html) if self.output == "mathml" else html
                     else:
                         message = res.get("error") if isinstance(res, dict) else None
                         self._cache[(tex, display)] = KatexError(
                             str(message or "unknown KaTeX error"), tex, display
                         )
             return [self._cache[k] for k in keys]
-
-    def _marked(self, keys: list[tuple[str, bool]]) -> dict[tuple[str, bool], MarkedTex | KatexError]:
-        """For MathML-only output, each formula's TeX with its \\htmlData marked (or why it cannot be)."""
-        if self.output != "mathml":
-            return {}
-        marked: dict[tuple[str, bool], MarkedTex | KatexError] = {}
-        for tex, display in keys:
-            try:
-                marked[(tex, display)] = mathml_output.mark_html_data(tex)
-            except mathml_output.MathmlOutputError as err:
-                marked[(tex, display)] = KatexError(f"KaTeX error: {err}", tex, display)
-        return marked
-
-    def _finished(self, rendered: str, tex: str, display: bool, marked: MarkedTex | KatexError | None) -> str | KatexError:
-        """KaTeX's answer as the page gets it: for MathML-only output, with \\htmlData restored and variants in Unicode."""
-        if not isinstance(marked, MarkedTex):
-            return rendered
-        try:
-            return mathml_output.for_browsers(mathml_output.restore_html_data(rendered, marked, tex))
-        except mathml_output.MathmlOutputError as err:
-            return KatexError(f"KaTeX error: {err}", tex, display)
 
     def characters_in_use(self) -> set[str]:
         """The characters shown by the formulas in use (since :meth:`forget_unused`): what the math font must hold."""
@@ -353,7 +329,7 @@ class KatexRenderer:
 
     def _salt(self) -> str:
         try:
-            version = json.loads((self.node_modules / "katex" / "package.json").read_text(encoding="utf-8")).get("version", "")
+            version = json.loads((self.node_modules / ENGINES[self.output] / "package.json").read_text(encoding="utf-8")).get("version", "")
         except (OSError, ValueError):
             version = ""
         sources = SERVER_SCRIPT.read_text(encoding="utf-8") + (HERE / "mathml_output.py").read_text(encoding="utf-8")
