@@ -464,7 +464,7 @@ def test_strict_build_fails_naming_page_line_and_tex(katex_installed, tmp_path):
     project = make_project(tmp_path, broken=True)
     result = mkdocs_build(project)
     assert result.returncode != 0
-    expected = f"docs/broken.md:{BROKEN_LINE}: KaTeX cannot render '\\frac{{1}}{{': KaTeX parse error"
+    expected = f"docs/broken.md:{BROKEN_LINE}: cannot render formula '\\frac{{1}}{{': KaTeX parse error"
     assert expected in result.stderr, result.stderr
     assert "Aborted with 1 warnings in strict mode" in result.stdout + result.stderr
     # Non-strict, the page is still written, with the bad formula visibly marked.

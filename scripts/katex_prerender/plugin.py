@@ -225,7 +225,8 @@ def _log_failures(page: Page, label: str, found: list[arithmatex_html.Formula], 
         line = arithmatex_html.locate_in_source(source, formula.tex, occurrence[formula.start])
         where = f"{label}:{line}" if line is not None else label
         message = error.message if isinstance(error, KatexError) else str(error)
-        log.warning(f"{where}: KaTeX cannot render '{arithmatex_html.one_line(formula.tex)}': {message}")
+        # The message opens with the engine's own prefix ("KaTeX parse error", "Temml parse error").
+        log.warning(f"{where}: cannot render formula '{arithmatex_html.one_line(formula.tex)}': {message}")
 
 
 def _source_label(page: Page, config: MkDocsConfig) -> str:
