@@ -196,9 +196,24 @@ def test_a_subset_is_made_once_for_the_same_characters(stix, tmp_path, monkeypat
 
 
 def test_a_new_subset_replaces_the_old_one_in_the_site(stix, tmp_path):
+    (tmp_path / "math-0123456789ab.woff2").write_bytes(b"an earlier version's digest-named subset")
     install_math_font(tmp_path, stix, set("xy"), None)
     install_math_font(tmp_path, stix, set("xyz"), None)
-    assert len(list(tmp_path.glob("math-*.woff2"))) == 1
+    assert sorted(path.name for path in tmp_path.glob("*.woff2")) == ["math.woff2"]
+    assert "z" in font_tables(tmp_path / "math.woff2")[2]
+
+
+def test_the_preload_goes_before_the_first_stylesheet_once():
+    from katex_prerender.math_font import preload_link, with_preload
+
+    link = preload_link("../assets/katex/math.woff2")
+    assert link == '<link rel="preload" href="../assets/katex/math.woff2" as="font" type="font/woff2" crossorigin>'
+    page = '<html><head><meta charset="utf-8"><link rel="stylesheet" href="a.css"><link rel="stylesheet" href="b.css"></head><body><math></math></body></html>'
+    once = with_preload(page, link)
+    assert once == page.replace('<link rel="stylesheet" href="a.css">', link + '<link rel="stylesheet" href="a.css">')
+    assert with_preload(once, link) == once
+    assert with_preload("<head><title>t</title></head>", link) == f"<head><title>t</title>{link}</head>"
+    assert with_preload("<p>no head</p>", link) == "<p>no head</p>"
 
 
 def test_a_missing_font_or_one_without_a_math_table_is_a_clear_error(stix, tmp_path):
@@ -231,6 +246,7 @@ def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_ht
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text("# Math\n\n$$\n\\mathbb{R} \\ni \\zeta = -\\log q\n$$\n\nInline $\\alpha$.\n")
+    (tmp_path / "docs" / "prose.md").write_text("# Prose\n\nNo formula here.\n")
     (tmp_path / "mkdocs.yml").write_text(
         textwrap.dedent(
             f"""\
@@ -255,8 +271,15 @@ def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_ht
     page = (tmp_path / "site" / "index.html").read_text()
     assert page.count("<math") == 2 and "katex-html" not in page and "katex.min.css" not in page
     assert not (tmp_path / "site" / "assets" / "katex" / "katex.min.css").exists()
-    (font,) = (tmp_path / "site" / "assets" / "katex").glob("math-*.woff2")
+    (font,) = (tmp_path / "site" / "assets" / "katex").glob("*.woff2")
     _, tables, cmap = font_tables(font)
+    # The page preloads the font that math.css loads, by the same URL (or the browser fetches it twice).
+    (preload,) = re.findall(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', page)
+    assert page.index(preload) < page.index('rel="stylesheet"')
+    assert (tmp_path / "site" / preload).resolve() == font.resolve()
+    css_url = re.search(r'url\("([^"]+\.woff2)"\)', (tmp_path / "site" / "assets" / "katex" / "math.css").read_text()).group(1)
+    assert (tmp_path / "site" / "assets" / "katex" / css_url).resolve() == font.resolve()
+    assert 'rel="preload"' not in (tmp_path / "site" / "prose" / "index.html").read_text()  # no math, no font to load
     assert "MATH" in tables and {"ℝ", "∋", "𝜁", "𝛼", "l", "o", "g", "𝑞", "\u2212"} <= cmap
 
     # Without the font's stylesheet in extra_css, --strict fails and says what to add.

@@ -14,6 +14,14 @@ pointed at the subset.
 
 A subset is kept in the cache folder under the digest of the source font and
 the characters, so a build whose formulas show no new character subsets nothing.
+
+The subset has a fixed name in the site (``math.woff2``), not one with its
+digest: every page with math preloads it (see :func:`preload_link`), and the
+pages are written before the last build of a two-language site knows every
+character, hence the digest. Without the preload the font arrived after the
+page's first layout and the lines holding inline math moved as it swapped in
+(Lighthouse's desktop layout shift, 0.062). The site's own stylesheets and
+scripts are not digest-named either.
 """
 from __future__ import annotations
 
@@ -24,10 +32,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MathFont", "MathFontError", "STYLESHEET", "install_math_font", "math_css"]
+__all__ = ["FONT_FILE", "MathFont", "MathFontError", "STYLESHEET", "install_math_font", "math_css", "preload_link"]
 
 #: The stylesheet written beside the font, relative to the assets folder.
 STYLESHEET = "math.css"
+
+#: The subset, beside the stylesheet.
+FONT_FILE = "math.woff2"
 
 #: The size of math relative to the text around it.
 MATH_SCALE = "1.15em"
@@ -92,12 +103,11 @@ def install_math_font(dest: Path, font: MathFont, characters: set[str], cache_di
     origin = "/".join(font.stylesheet.parts[-3:])
     css = math_css(font.stylesheet.read_text(encoding="utf-8"), "\0", origin)  # a bad stylesheet fails before any subsetting
     subset = _cached_subset(font.source, characters, cache_dir)
-    name = f"math-{hashlib.sha256(subset).hexdigest()[:12]}.woff2"
+    name = FONT_FILE
     css = css.replace("\0", name)
     dest.mkdir(parents=True, exist_ok=True)
-    for old in dest.glob("math-*.woff2"):
-        if old.name != name:
-            old.unlink()
+    for old in dest.glob("math-*.woff2"):  # digest-named subsets of earlier versions
+        old.unlink()
     (dest / name).write_bytes(subset)
     (dest / STYLESHEET).write_text(css, encoding="utf-8")
     written = [dest / name, dest / STYLESHEET]
@@ -106,6 +116,22 @@ def install_math_font(dest: Path, font: MathFont, characters: set[str], cache_di
             shutil.copyfile(licence, dest / copy)
             written.append(dest / copy)
     return written
+
+
+def preload_link(font_url: str) -> str:
+    """The ``<link>`` that starts loading the math font with the page's stylesheets, before any layout."""
+    # crossorigin: fonts are fetched in CORS mode, and a preload in another mode would be fetched twice.
+    return f'<link rel="preload" href="{font_url}" as="font" type="font/woff2" crossorigin>'
+
+
+def with_preload(html: str, link: str) -> str:
+    """``html`` with ``link`` before its first stylesheet (or at the end of its head); unchanged without a head."""
+    head_end = html.find("</head>")
+    if head_end < 0 or link in html[:head_end]:
+        return html
+    first_stylesheet = html.find('<link rel="stylesheet"', 0, head_end)
+    at = first_stylesheet if first_stylesheet >= 0 else head_end
+    return html[:at] + link + html[at:]
 
 
 def _cached_subset(source: Path, characters: set[str], cache_dir: Path | None) -> bytes:

@@ -19,7 +19,10 @@ stylesheet and fonts but no JavaScript for math.
   build without math never starts Node); ``mkdocs serve`` keeps it, and its
   cache, across rebuilds.
 * ``on_post_build`` copies KaTeX's stylesheet (woff2 fonts only) into
-  ``site/<assets_dir>/``; mkdocs.yml must list it under ``extra_css``.
+  ``site/<assets_dir>/``; mkdocs.yml must list it under ``extra_css``. With
+  ``output: mathml`` it writes the math font's subset and stylesheet there
+  instead (``math_font.py``), and ``on_post_page`` preloads the font from
+  every page that shows math.
 * Formulas rendered before are kept in ``.cache/katex_prerender/formulas.json``
   (next to mkdocs.yml), keyed by their TeX and KaTeX's version and options: a
   build whose formulas are all known never starts Node.
@@ -42,6 +45,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from . import arithmatex_html, math_font
 from .assets import STYLESHEET, install_katex_assets
@@ -165,6 +169,12 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         elif self.typeset is not None:
             self.typeset.put(content, (page.content, [(f.tex, f.display) for f in found], unreadable))
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.config.output != "mathml" or "<math" not in output:
+            return output
+        font_url = get_relative_url(f"{self.config.assets_dir.strip('/')}/{math_font.FONT_FILE}", page.url)
+        return math_font.with_preload(output, math_font.preload_link(font_url))
 
     def _count(self, pages: int, formulas: int, refused: int) -> None:
         self.pages += pages

@@ -57,3 +57,17 @@ def test_formulas_use_the_sites_math_font_and_it_loads(session):
     loaded = page.evaluate("[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'STIX2').map(f => f.status)")
     assert loaded == ["loaded"], loaded
     session.assert_clean()
+
+
+def test_the_math_font_is_fetched_once_by_the_pages_preload(session):
+    """The preload and math.css name the same URL: one request, started by the <link> in the head.
+
+    Without the preload the font arrived after the first layout and lines with
+    inline math moved when it swapped in; a preload under another URL, or
+    without crossorigin, would fetch the font a second time.
+    """
+    page = session.open("cross-entropy/")
+    page.evaluate("document.fonts.ready")
+    fetched = page.evaluate("performance.getEntriesByType('resource').filter(e => e.name.endsWith('.woff2')).map(e => [e.name.split('/').pop(), e.initiatorType])")
+    assert fetched == [["math.woff2", "link"]], fetched
+    session.assert_clean()
