@@ -14,7 +14,7 @@ from pathlib import Path
 import markdown
 import material
 import pytest
-from page_weight import color_scheme_meta, table_wrappers
+from page_weight import color_scheme_meta, search_index_on_demand, table_wrappers
 from page_weight.code_tokens import unwrap_name_tokens
 from page_weight.palette_switching import MATERIAL_ATTRIBUTE, TOGGLE_ATTRIBUTE, PaletteRuleNotFound, palette_stylesheets, rewrite_site, scope_to_toggles
 
@@ -166,3 +166,28 @@ def test_materials_bundle_skips_the_tables_the_build_wrapped(tmp_path):
 def test_a_bundle_without_materials_table_query_is_an_error_naming_it():
     with pytest.raises(table_wrappers.BundleCodeNotFound, match=r"bundle\.x\.min\.js: .*tables it wraps was found 0 times"):
         table_wrappers.skip_wrapped_tables('M("table",e)', "bundle.x.min.js")
+
+
+# ------------------------------------------------------------------ the search index on demand
+
+
+def test_materials_bundle_requests_the_search_index_on_the_first_use_of_search(tmp_path):
+    original = material_bundle().read_text()
+    request = re.search(r'\w+=document\.forms\.namedItem\("search"\)\?(\w+)\(\):\w+[,;]', original)
+    assert request, "Material's index request changed: review search_index_on_demand"
+    edited = search_index_on_demand.load_on_demand(original, material_bundle().name)
+    assert not re.search(r'=document\.forms\.namedItem\("search"\)\?\w+\(\):', edited)  # no request at load left
+    assert 'addEventListener(t,s,{once:!0})' in edited and 'has("h")?s()' in edited and f"q={request.group(1)}()" in edited
+    # Everything else is Material's code as it was.
+    before, after = original[: request.start()], original[request.end() - 1 :]
+    assert edited.startswith(before) and edited.endswith(after)
+    assert search_index_on_demand.load_on_demand(edited, "again") == edited  # a second build finds it done
+    assert_node_parses(tmp_path, edited)
+
+
+def test_a_bundle_without_materials_index_request_is_an_error_naming_it():
+    with pytest.raises(search_index_on_demand.BundleCodeNotFound, match=r"bundle\.x\.min\.js: .*search index at load was found 0 times"):
+        search_index_on_demand.load_on_demand('var zi=fetchIt();', "bundle.x.min.js")
+    request = 'var zi=document.forms.namedItem("search")?ks():tt;'
+    with pytest.raises(search_index_on_demand.BundleCodeNotFound, match=r"Observable class .* found 0 times"):
+        search_index_on_demand.load_on_demand(request, "bundle.x.min.js")

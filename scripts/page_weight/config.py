@@ -6,6 +6,7 @@
           scope_palette_switching: true  # Material's palette-switching rule only on a reader's toggle
           declare_color_scheme: true     # <meta name="color-scheme"> in the HTML, not added by Material's script
           prewrap_tables: true           # tables in Material's scrolling wrapper from the build, not moved by its script
+          search_index_on_demand: true   # the search index requested on the first use of search, not by every page load
 """
 from __future__ import annotations
 
@@ -18,3 +19,4 @@ class PageWeightConfig(base.Config):
     scope_palette_switching = c.Type(bool, default=True)
     declare_color_scheme = c.Type(bool, default=True)
     prewrap_tables = c.Type(bool, default=True)
+    search_index_on_demand = c.Type(bool, default=True)

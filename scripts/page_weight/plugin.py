@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import color_scheme_meta, table_wrappers
+from . import color_scheme_meta, search_index_on_demand, table_wrappers
 from .code_tokens import unwrap_name_tokens
 from .config import PageWeightConfig
 from .palette_switching import SCRIPT_NAME, PaletteRuleNotFound, rewrite_site
@@ -62,6 +62,11 @@ class PageWeightPlugin(BasePlugin[PageWeightConfig]):
                 table_wrappers.rewrite_site(Path(config.site_dir))
             except table_wrappers.BundleCodeNotFound as error:
                 log.warning(f"plugin 'page-weight' option 'prewrap_tables': {error}; the theme changed, so review the option (or set it to false)")
+        if self.config.search_index_on_demand:
+            try:
+                search_index_on_demand.rewrite_site(Path(config.site_dir))
+            except search_index_on_demand.BundleCodeNotFound as error:
+                log.warning(f"plugin 'page-weight' option 'search_index_on_demand': {error}; the theme changed, so review the option (or set it to false)")
 
     def _declared_scheme(self, config: MkDocsConfig) -> str | None:
         """The colour scheme pages declare; None where the option is off or the first palette's scheme is not Material's."""

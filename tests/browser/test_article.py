@@ -216,6 +216,28 @@ def test_search_in_chinese_finds_the_chinese_article(new_session, article, chine
     session.assert_clean()
 
 
+def index_requests(page) -> list[str]:
+    return page.evaluate("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('search_index'))")
+
+
+def test_the_search_index_loads_on_the_first_use_of_search_not_with_the_page(session, first_article_page):
+    """page-weight's search_index_on_demand: no 205 KB request on every page, and search still works."""
+    page = session.open(first_article_page.url_path)
+    assert index_requests(page) == [], "the page requested the search index as it loaded"
+    search_as_a_person(page, "softmax")
+    expect(page.locator(".md-search-result__item").first).to_be_visible()
+    assert len(index_requests(page)) == 1
+    session.assert_clean()
+
+
+def test_a_page_opened_from_a_search_result_highlights_the_terms(session, first_article_page):
+    """With `?h=`, the index is requested at once: search.highlight reads its settings to mark the terms."""
+    page = session.open(first_article_page.url_path + "?h=softmax")
+    expect(page.locator("mark[data-md-highlight]").first).to_be_attached()
+    assert len(index_requests(page)) == 1
+    session.assert_clean()
+
+
 def switch_language(session, page, hreflang: str) -> None:
     """Open the header's language menu as a reader does (hover, it unfolds) and pick ``hreflang``."""
     session.settle(page)
