@@ -8,6 +8,7 @@ by fontTools).
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import textwrap
@@ -241,13 +242,12 @@ def test_a_math_stylesheet_the_site_cannot_ship_is_a_clear_error(stix, tmp_path,
 # ------------------------------------------------------------------ a site built with output: mathml
 
 
-def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_html(tmp_path):
-    from tests.test_katex_prerender import MKDOCS, mkdocs_build
-
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Math\n\n$$\n\\mathbb{R} \\ni \\zeta = -\\log q\n$$\n\nInline $\\alpha$.\n")
-    (tmp_path / "docs" / "prose.md").write_text("# Prose\n\nNo formula here.\n")
-    (tmp_path / "mkdocs.yml").write_text(
+def write_mathml_site(root: Path) -> None:
+    """A two-page site (one page with math, one without) whose formulas are MathML alone."""
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# Math\n\n$$\n\\mathbb{R} \\ni \\zeta = -\\log q\n$$\n\nInline $\\alpha$.\n")
+    (root / "docs" / "prose.md").write_text("# Prose\n\nNo formula here.\n")
+    (root / "mkdocs.yml").write_text(
         textwrap.dedent(
             f"""\
             site_name: MathML output
@@ -266,6 +266,12 @@ def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_ht
             """
         )
     )
+
+
+def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_html(tmp_path):
+    from tests.test_katex_prerender import MKDOCS, mkdocs_build
+
+    write_mathml_site(tmp_path)
     result = mkdocs_build(tmp_path)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "site" / "index.html").read_text()
@@ -293,3 +299,25 @@ def test_a_site_built_with_mathml_output_ships_math_and_its_font_and_no_katex_ht
 def test_katex_server_refuses_an_unknown_output():
     result = subprocess.run(["node", str(ROOT / "scripts" / "katex_prerender" / "katex_server.mjs"), str(NODE_MODULES), "svg"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "unknown output" in result.stdout
+
+
+def test_a_config_loaded_by_its_relative_name_keeps_the_formula_and_font_caches(tmp_path, monkeypatch):
+    """`mkdocs serve -f mkdocs.yml` loads its first build's config by that relative name (later ones by the
+    absolute path): that build must read and write the caches beside mkdocs.yml too, or the first rebuild
+    after it subsets the math font again (1.5 s of the first edit's reload)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    write_mathml_site(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with open("mkdocs.yml", "rb") as opened:  # as click opens `-f mkdocs.yml`
+        config = load_config(config_file=opened)
+    assert not os.path.isabs(config.config_file_path)  # the case this test is about
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    cache = tmp_path / ".cache" / "katex_prerender"
+    assert (cache / "formulas.json").is_file()
+    assert len(list(cache.glob("math-font-*.woff2"))) == 1

@@ -98,15 +98,22 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.pages = self.formulas = self.refused = 0
-        self.config_dir = os.path.dirname(config.config_file_path or "")
+        # `mkdocs serve -f mkdocs.yml` loads its first build's config by that relative name: resolved here, or
+        # that build keeps no cache (it rendered and subset anew, and so did the first rebuild after it).
+        self.config_dir = os.path.dirname(os.path.abspath(config.config_file_path)) if config.config_file_path else ""
         if self.renderer is not None and not getattr(config.plugins.get("i18n"), "building", False):
             self.renderer.forget_unused()  # a new build (mkdocs-static-i18n's nested ones continue it)
         try:
             katex_package_dir(self.config.node_modules, ENGINES[self.config.output])
         except KatexSetupError as err:
             raise PluginError(f"plugin 'katex-prerender' option 'node_modules': {err}") from None
-        if self.renderer is not None and (self.renderer.node_modules != Path(self.config.node_modules).resolve() or self.renderer.output != self.config.output):
+        if self.renderer is not None and (
+            self.renderer.node_modules != Path(self.config.node_modules).resolve()
+            or self.renderer.output != self.config.output
+            or self.renderer.cache_file != self._cache_file()  # the same process building another project
+        ):
             self._close_renderer()
+            self.renderer = None  # made again, with these settings, for the first formula
             if self.typeset is not None:
                 self.typeset = PageMemo()  # typeset by another KaTeX, or for another output
         if self.config.output == "mathml":
@@ -206,9 +213,11 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
 
     def _renderer(self) -> KatexRenderer:
         if self.renderer is None:
-            cache_file = Path(self.config_dir) / CACHE_FILE if self.config_dir else None
-            self.renderer = KatexRenderer(self.config.node_modules, cache_file=cache_file, output=self.config.output)
+            self.renderer = KatexRenderer(self.config.node_modules, cache_file=self._cache_file(), output=self.config.output)
         return self.renderer
+
+    def _cache_file(self) -> Path | None:
+        return Path(self.config_dir) / CACHE_FILE if self.config_dir else None
 
     def _math_font(self) -> MathFont:
         return MathFont(Path(self.config.node_modules) / self.config.math_font, Path(self.config.node_modules) / self.config.math_stylesheet)
