@@ -103,14 +103,13 @@ def install_math_font(dest: Path, font: MathFont, characters: set[str], cache_di
     origin = "/".join(font.stylesheet.parts[-3:])
     css = math_css(font.stylesheet.read_text(encoding="utf-8"), "\0", origin)  # a bad stylesheet fails before any subsetting
     subset = _cached_subset(font.source, characters, cache_dir)
-    name = FONT_FILE
-    css = css.replace("\0", name)
+    css = css.replace("\0", FONT_FILE)
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("math-*.woff2"):  # digest-named subsets of earlier versions
         old.unlink()
-    (dest / name).write_bytes(subset)
+    (dest / FONT_FILE).write_bytes(subset)
     (dest / STYLESHEET).write_text(css, encoding="utf-8")
-    written = [dest / name, dest / STYLESHEET]
+    written = [dest / FONT_FILE, dest / STYLESHEET]
     for licence, copy in ((font.source.parent.parent / "LICENSE", "math-font-LICENSE"), (font.stylesheet.parent.parent / "LICENSE", "temml-LICENSE")):
         if licence.is_file():
             shutil.copyfile(licence, dest / copy)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .site_files import BundleCodeNotFound, bundles, rewrite_each
+from .site_files import BundleCodeNotFound, edit_bundles
 
 # Material's schemes and the `color-scheme` its stylesheets give each
 # (tests/test_page_weight.py checks these against the installed Material).
@@ -66,7 +66,4 @@ def reuse_declared_scheme(bundle: str, name: str) -> str:
 
 def rewrite_site(site_dir: Path) -> list[Path]:
     """Edit the site's copy of Material's bundle; returns the files edited."""
-    found = bundles(site_dir)
-    if not found:
-        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
-    return rewrite_each(found, reuse_declared_scheme)
+    return edit_bundles(site_dir, reuse_declared_scheme)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .site_files import BundleCodeNotFound, bundles, rewrite_each
+from .site_files import BundleCodeNotFound, edit_bundles
 
 # Material's minified set-up of the index: `<index>=document.forms.namedItem("search")?<load>():<empty>`.
 _INDEX = re.compile(r'(\w+)=document\.forms\.namedItem\("search"\)\?(\w+)\(\):(\w+)(?=[,;])')
@@ -37,7 +37,8 @@ _OBSERVABLE = re.compile(r"new (\w+)\(\w+=>\{let \w+=new XMLHttpRequest;")
 MARKER = "/*search index on demand*/"
 
 # The names are Material's minified ones: `load` returns its shared request of the index, `observable`
-# is its Observable class. `start` runs `load` once and hands the request to whoever waits for it.
+# is its Observable class. In the script, `s` (start) calls `load` once and hands its request to every
+# subscriber waiting in `w`; `q` is that request once made.
 _LAZY = (
     "{marker}(()=>{{let q,w=[],f=document.forms.namedItem(\"search\"),"
     "s=()=>{{if(!q){{q={load}();w.splice(0).forEach(g=>g())}}}};"
@@ -65,7 +66,4 @@ def load_on_demand(bundle: str, name: str) -> str:
 
 def rewrite_site(site_dir: Path) -> list[Path]:
     """Edit the site's copy of Material's bundle; returns the files edited."""
-    found = bundles(site_dir)
-    if not found:
-        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
-    return rewrite_each(found, load_on_demand)
+    return edit_bundles(site_dir, load_on_demand)

@@ -19,3 +19,13 @@ def rewrite_each(paths: list[Path], rewrite: Callable[[str, str], str]) -> list[
     for path in paths:
         path.write_text(rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
     return paths
+
+
+def edit_bundles(site_dir: Path, edit: Callable[[str, str], str]) -> list[Path]:
+    """Apply `edit(text, file name)` to the site's copies of Material's bundle; returns them.
+
+    Raises BundleCodeNotFound when the site has no bundle (or when `edit` does not find its code)."""
+    found = bundles(site_dir)
+    if not found:
+        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
+    return rewrite_each(found, edit)

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .site_files import BundleCodeNotFound, bundles, rewrite_each
+from .site_files import BundleCodeNotFound, edit_bundles
 
 SCROLLWRAP = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
 SCROLLWRAP_END = "</div></div>"
@@ -97,7 +97,4 @@ def skip_wrapped_tables(bundle: str, name: str) -> str:
 
 def rewrite_site(site_dir: Path) -> list[Path]:
     """Edit the site's copy of Material's bundle; returns the files edited."""
-    found = bundles(site_dir)
-    if not found:
-        raise BundleCodeNotFound(f"{site_dir}/assets/javascripts has no Material bundle")
-    return rewrite_each(found, skip_wrapped_tables)
+    return edit_bundles(site_dir, skip_wrapped_tables)
