@@ -221,9 +221,18 @@ def test_the_built_site_has_the_page_and_every_article_links_to_its_rows(real_si
         assert heading and re.sub("<[^>]+>", "", heading.group(1)).strip() == group.title(language or "en").replace("`", "")
     text = page_text(real_site / language / "where-numbers-hold" / "index.html")
     assert ("Not run: no run is recorded, because it needs a machine with a CUDA GPU" if not language else "未运行：没有运行记录") in text
-    # formula_gap's sweep differs under the default kernels, as the snippet says it may: shown, with the reason once.
+    # formula_gap's sweep differs under the default kernels (and on an AMD processor), as the snippet
+    # says it may: shown, with the reason once per environment where it differs.
     assert ("different (expected)" if not language else "处不同（预期之中）") in text
-    assert text.count("section sweep is expected to vary" if not language else "片段 sweep 预期会变") == 1
+    site = load_site(repo)
+    matrix = load_matrix(project, site.settings.matrix.environments)
+    differs_in = [e for e in site.settings.matrix.environments if (entry := matrix.entry("cross_entropy/formula_gap.py", e)).comparison and any(
+        f.section == "sweep" and str(f.verdict) == "different" for f in entry.comparison.lines)]
+    assert "cpu-default" in differs_in and "processor-amd" in differs_in
+    # The maker's column says what it is and on whose processor its cells ran.
+    assert ("A CPU made by AMD, as it is." if not language else "AMD 制造的 CPU，保持原样。") in text
+    assert "AuthenticAMD" in text
+    assert text.count("section sweep is expected to vary" if not language else "片段 sweep 预期会变") == len(differs_in)
 
 
 def test_a_stale_matrix_fails_the_strict_build_naming_snippet_and_environment(scratch_site):

@@ -23,6 +23,7 @@ from .matrix_compare import SnippetComparison, Verdict
 from .matrix_state import NEVER_RUN, NEWLY_SUPPORTED, NO_DEVICES, NO_RECORD, NOT_RUN_YET, Entry, EntryState, Matrix, Totals
 from .page_structure import read_page
 from .printed_numbers import LineVerdict
+from .processor import maker_name
 
 Slugify = Callable[[str, str], str]  # the toc extension's slugify(text, separator)
 MARKER = re.compile(r"^\{\{\s*environment-matrix\s*\}\}\s*$")
@@ -41,9 +42,11 @@ TEXT: dict[str, dict[str, str]] = {
         "default": "This CPU with `ATEN_CPU_CAPABILITY=default`: ATen's kernels without vector instructions, as on a CPU without AVX2.",
         "cuda": "A GPU: every snippet that states `devices=cpu,cuda`, with its `DEVICE` line set to `\"cuda\"`.",
         "release": "PyTorch {version}: the same snippets on this CPU, in a virtual environment of its own.",
+        "processor": "A CPU made by {maker}, as it is. MKL, which `torch.exp` calls, picks its code by the processor's maker, whatever the settings, so a last bit can differ from the recording machine's.",
         "not_run_column": "Not run: {why}",
         "never_cuda": "no run is recorded, because it needs a machine with a CUDA GPU (`make matrix ENV=cuda` there).",
         "never": "no run is recorded yet (`{command}`).",
+        "never_processor": "no run is recorded, because it needs a machine whose processor is made by {maker} (`{command}` there).",
         "equal": "equal",
         "within_ulp": "≤ {ulp} ulp",
         "within_digit": "last digit",
@@ -87,9 +90,11 @@ TEXT: dict[str, dict[str, str]] = {
         "default": "本机 CPU，设置 `ATEN_CPU_CAPABILITY=default`：ATen 不用向量指令的内核，相当于没有 AVX2 的 CPU。",
         "cuda": "GPU：所有声明了 `devices=cpu,cuda` 的代码片段，其中 `DEVICE` 一行改为 `\"cuda\"`。",
         "release": "PyTorch {version}：同样的代码片段，在本机 CPU 上、在单独的虚拟环境中运行。",
+        "processor": "{maker} 制造的 CPU，保持原样。`torch.exp` 调用的 MKL 按处理器厂商选择代码路径，不受任何设置影响，所以最后一位可能与记录输出的机器不同。",
         "not_run_column": "未运行：{why}",
         "never_cuda": "没有运行记录，因为它需要一台带 CUDA GPU 的机器（在那里运行 `make matrix ENV=cuda`）。",
         "never": "还没有运行记录（`{command}`）。",
+        "never_processor": "没有运行记录，因为它需要一台处理器由 {maker} 制造的机器（在那里运行 `{command}`）。",
         "equal": "相等",
         "within_ulp": "≤ {ulp} ulp",
         "within_digit": "末位以内",
@@ -207,17 +212,24 @@ def _environment_text(environment: Environment, language: str) -> str:
         return t["capability"].format(cap=environment.capability, CAP=environment.capability.upper())
     if environment.device:
         return t["cuda"]
+    if environment.processor:
+        return t["processor"].format(maker=maker_name(environment.processor))
     return t["release"].format(version=environment.torch)
 
 
 def run_text(matrix: Matrix, environment: Environment, language: str) -> str:
     t = TEXT[language]
     if not matrix.has_run(environment.name):
-        why = t["never_cuda"] if environment.needs_hardware else t["never"].format(command=environment.command)
+        if environment.processor:
+            why = t["never_processor"].format(maker=maker_name(environment.processor), command=environment.command)
+        else:
+            why = t["never_cuda"] if environment.needs_hardware else t["never"].format(command=environment.command)
         return t["not_run_column"].format(why=why)
     parts = []
     for provenance in matrix.provenance(environment.name):
         facts = [f"torch {provenance.get('torch', '?')}", f"Python {provenance.get('python', '?')}", provenance.get("platform", "?")]
+        if provenance.get("processor"):
+            facts.append(provenance["processor"])
         facts.append(f"{provenance.get('cpu_capability', '?')} kernels" if language == "en" else f"{provenance.get('cpu_capability', '?')} 内核")
         if provenance.get("gpu") or provenance.get("device", "").startswith("CUDA"):
             facts += [provenance.get("gpu") or provenance["device"], f"driver {provenance.get('driver', '?')}", f"CUDA {provenance.get('torch_cuda', '?')}"]

@@ -42,7 +42,7 @@ class Cell:
     snippet: str  # e.g. "cross_entropy/worked_example.py"
     status: CellStatus
     source_sha256: str  # of the source this cell was made from
-    provenance: dict[str, str]  # torch, python, platform, device, cpu_capability, and the GPU's model, driver and CUDA
+    provenance: dict[str, str]  # torch, python, platform, processor (CPUID vendor), device, cpu_capability, and the GPU's model, driver and CUDA
     generated: str  # UTC date and time
     reason: str = ""  # FAILED: the error (`path:line: message`); NOT_APPLICABLE: the snippet's own reason
     seconds: float = 0.0

@@ -26,6 +26,7 @@ from .matrix_records import Cell, CellStatus, cell_path, orphaned_cells, read_ce
 from .matrix_state import applies, snippet_info, staleness
 from .messages import Job, JobResult
 from .output_records import CorruptRecord, sha256_file
+from .processor import maker_name, maker_of, this_vendor
 from .runner import OutcomeStatus, PreparedSnippet, SnippetRunner
 from .settings import EngineSettings
 
@@ -74,7 +75,7 @@ class Probe:
 
     def provenance(self) -> dict[str, str]:
         """The environment's description in each cell (the result adds the device a snippet used)."""
-        keys = ("torch", "python", "platform", "cpu_capability", "torch_cuda", "gpu", "driver")
+        keys = ("torch", "python", "platform", "processor", "cpu_capability", "torch_cuda", "gpu", "driver")
         return {key: str(self.facts[key]) for key in keys if self.facts.get(key)}
 
 
@@ -86,15 +87,26 @@ def probe(environment: Environment, python: str = sys.executable) -> Probe:
     result = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, env=env, timeout=300)
     if result.returncode != 0:
         raise EnvironmentUnavailable(f"{python} cannot import torch: {result.stderr.strip()[-2000:]}")
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    facts = {**json.loads(result.stdout.strip().splitlines()[-1]), "processor": this_vendor() or ""}
+    refusal = why_unavailable(environment, facts, python)
+    if refusal:
+        raise EnvironmentUnavailable(refusal)
+    return Probe(python, facts)
+
+
+def why_unavailable(environment: Environment, facts: dict, python: str = sys.executable) -> str | None:
+    """Why what the probe found is not the environment asked for; None when it is."""
     if environment.capability and facts["cpu_capability"].lower() != environment.capability.lower():
-        raise EnvironmentUnavailable(f"this CPU cannot run ATen's {environment.capability} kernels (with ATEN_CPU_CAPABILITY={environment.capability}, torch reports {facts['cpu_capability']})")
+        return f"this CPU cannot run ATen's {environment.capability} kernels (with ATEN_CPU_CAPABILITY={environment.capability}, torch reports {facts['cpu_capability']})"
     if environment.device == "cuda" and not facts["cuda_available"]:
         build = f"a CUDA {facts['torch_cuda']} build" if facts["torch_cuda"] else "a CPU-only build"
-        raise EnvironmentUnavailable(f"no CUDA device here: torch {facts['torch']} ({build}) reports torch.cuda.is_available() = False")
+        return f"no CUDA device here: torch {facts['torch']} ({build}) reports torch.cuda.is_available() = False"
     if environment.torch and facts["torch"].split("+")[0] != environment.torch:
-        raise EnvironmentUnavailable(f"{python} has torch {facts['torch']}, not {environment.torch}")
-    return Probe(python, facts)
+        return f"{python} has torch {facts['torch']}, not {environment.torch}"
+    if environment.processor and maker_of(facts.get("processor") or None) != environment.processor:
+        here = facts.get("processor") or "a processor that names no maker"
+        return f"{environment.name} needs a processor made by {maker_name(environment.processor)}; this machine's is {here}"
+    return None
 
 
 def now() -> str:
