@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from verified_snippets.page_markup import find_embeds
+
 from conftest import MKDOCS
 from site_pages import sample_article
 
@@ -87,6 +89,17 @@ def test_serve_reruns_a_saved_snippet_shows_failures_and_stays_up(server, scratc
 
     snippet.write_text(good)
     server.wait_for(page, lambda text: "This snippet failed" not in text and "snippet-output--stale" not in text)
+
+    # A new output reaches the article's notebook page in both languages (converted in the
+    # background while the rest of the site builds: notebook_pages/prewarm.py).
+    embed = next(e for e in find_embeds(article.read_text())[0] if e.snippet == name and e.section)
+    end = f"# --8<-- [end:{embed.section}]"
+    indent = good[: good.index(end)].rsplit("\n", 1)[-1]
+    snippet.write_text(good.replace(end, f"print('notebookpagetoken')\n{indent}{end}", 1))
+    for language in ("", "/zh"):
+        server.wait_for(f"{language}/notebooks/{article.stem}/", lambda text: "notebookpagetoken" in text)
+    snippet.write_text(good)
+    server.wait_for(f"/notebooks/{article.stem}/", lambda text: "notebookpagetoken" not in text)
 
     # Saving prose rebuilds the page but runs nothing.
     log_size = server.log.stat().st_size

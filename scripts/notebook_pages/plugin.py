@@ -11,6 +11,9 @@
 * on_post_build: a warning (so `--strict` fails) if a notebook page or its
   downloadable source is missing from the built site; once every language is
   built, the notebook pages are added to the sitemap (sitemap.py).
+* under `mkdocs serve`, on_pre_build (after the engine has written the
+  notebooks) starts converting a changed notebook in a worker process, and
+  the notebook page's render waits for it (prewarm.py).
 
 The notebooks are the ones the verified-snippets plugin writes, in its
 `notebooks_dir`; this plugin has no options of its own.
@@ -32,6 +35,7 @@ from verified_snippets.settings import EngineSettings
 
 from .i18n_files import rewrap_notebooks
 from .page_html import cleaned_notebook_page, insert_after_title, notebook_links
+from .prewarm import ConversionSettings, NotebookPrewarm
 from .sitemap import add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.notebook_pages")
@@ -42,13 +46,46 @@ class NotebookPagesPlugin(BasePlugin):
         self.expected: list[Path] = []  # built files that must exist at the end of the build
         self.page_urls: dict[str, dict[str, str]] = {}  # notebook source -> {language: page URL}, across languages
 
+        self.prewarm: NotebookPrewarm | None = None  # under `mkdocs serve` only
+
+    # Defining on_startup keeps one instance (and its conversion worker) across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        if command == "serve":
+            self.prewarm = NotebookPrewarm()
+
+    def on_shutdown(self) -> None:
+        if self.prewarm is not None:
+            self.prewarm.close()
+            self.prewarm = None
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not nested_language_build(config):
             self.page_urls = {}
         return config
 
+    @event_priority(-50)  # after the engine's on_pre_build has written the notebooks
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.expected.clear()
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        if self.prewarm is None or jupyter is None or nested_language_build(config):
+            return
+        settings = ConversionSettings.of(jupyter.config)
+        if settings is not None:
+            notebooks = sorted((Path(config.docs_dir) / _notebooks_folder(config)).glob("*.ipynb"))
+            self.prewarm.start(notebooks, settings)
+
+    @event_priority(-100)  # after mkdocs-jupyter's on_pre_page has given the page its render
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        if self.prewarm is None or not str(page.file.src_uri).endswith(".ipynb"):
+            return page
+        prewarm, render = self.prewarm, page.render
+
+        def render_when_converted(config: MkDocsConfig, files: Files) -> None:
+            prewarm.wait(str(page.file.abs_src_path))
+            render(config, files)
+
+        page.render = render_when_converted  # type: ignore[method-assign]
+        return page
 
     @event_priority(-200)  # after mkdocs-static-i18n's on_files (-100)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
