@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from mkdocs_jupyter import convert
@@ -50,7 +51,7 @@ def test_the_entry_is_what_mkdocs_jupyter_converts_itself_under_its_key(jupyter_
     assert settings is not None
     entry = convert_to_cache(str(notebook), settings)
     assert entry == str(cache_path(notebook, settings))  # the key of the bytes mkdocs-jupyter will hash
-    stored = json.loads(open(entry, encoding="utf-8").read())
+    stored = json.loads(Path(entry).read_text(encoding="utf-8"))
     inline = convert.nb2html(str(notebook), execute=False, **{key: jupyter_config[key] for key in CONVERT_OPTIONS})
     toc_tokens, title = _get_nb_toc_tokens(str(notebook), jupyter_config["toc_depth"])
     assert stored["content"] == inline
