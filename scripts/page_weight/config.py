@@ -7,6 +7,7 @@
           declare_color_scheme: true     # <meta name="color-scheme"> in the HTML, not added by Material's script
           prewrap_tables: true           # tables in Material's scrolling wrapper from the build, not moved by its script
           search_index_on_demand: true   # the search index requested on the first use of search, not by every page load
+          render_blocks_progressively: true  # the article laid out a few blocks at a time after load, not in one long task
 """
 from __future__ import annotations
 
@@ -20,3 +21,4 @@ class PageWeightConfig(base.Config):
     declare_color_scheme = c.Type(bool, default=True)
     prewrap_tables = c.Type(bool, default=True)
     search_index_on_demand = c.Type(bool, default=True)
+    render_blocks_progressively = c.Type(bool, default=True)

@@ -1,10 +1,11 @@
 """The page-weight MkDocs plugin: fewer elements and restyles on Material pages (see the package's modules).
 
-* `on_config`: adds the palette toggle's script to `extra_javascript`.
+* `on_config`: adds the palette toggle's script and the progressive blocks' script to `extra_javascript`.
 * `on_page_content`: unwraps plain names in a Markdown page's highlighted code
   (notebook pages are left alone: their stylesheet colours names itself), and
   puts every page's classless tables in Material's scrolling wrapper.
-* `on_post_page`: declares the first palette's colour scheme in each page's head.
+* `on_post_page`: declares the first palette's colour scheme in each page's head, and
+  the rule that skips the article's blocks until the progressive script lays them out.
 * `on_post_build`: rewrites Material's palette stylesheet in the site and
   writes the script; edits Material's bundle to use the declared scheme and
   to skip the tables the build wrapped. A
@@ -21,7 +22,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import color_scheme_meta, search_index_on_demand, table_wrappers
+from . import color_scheme_meta, progressive_blocks, search_index_on_demand, table_wrappers
 from .code_tokens import unwrap_name_tokens
 from .config import PageWeightConfig
 from .palette_switching import SCRIPT_NAME, PaletteRuleNotFound, rewrite_site
@@ -31,8 +32,11 @@ log = logging.getLogger("mkdocs.plugins.page_weight")
 
 class PageWeightPlugin(BasePlugin[PageWeightConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.config.scope_palette_switching and SCRIPT_NAME not in [str(script) for script in config.extra_javascript]:
+        scripts = [str(script) for script in config.extra_javascript]
+        if self.config.scope_palette_switching and SCRIPT_NAME not in scripts:
             config.extra_javascript.append(SCRIPT_NAME)
+        if self.config.render_blocks_progressively and progressive_blocks.SCRIPT_NAME not in scripts:
+            config.extra_javascript.append(progressive_blocks.SCRIPT_NAME)
         return config
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -44,9 +48,13 @@ class PageWeightPlugin(BasePlugin[PageWeightConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         scheme = self._declared_scheme(config)
-        return output if scheme is None else color_scheme_meta.declare(output, scheme)
+        if scheme is not None:
+            output = color_scheme_meta.declare(output, scheme)
+        return progressive_blocks.declare(output) if self.config.render_blocks_progressively else output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.config.render_blocks_progressively:
+            progressive_blocks.write_script(Path(config.site_dir))
         if self.config.scope_palette_switching:
             try:
                 rewrite_site(Path(config.site_dir))
