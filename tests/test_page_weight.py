@@ -14,7 +14,7 @@ from pathlib import Path
 import markdown
 import material
 import pytest
-from page_weight import color_scheme_meta, search_index_on_demand, table_wrappers
+from page_weight import color_scheme_meta, progressive_blocks, search_index_on_demand, table_wrappers
 from page_weight.code_tokens import unwrap_name_tokens
 from page_weight.palette_switching import MATERIAL_ATTRIBUTE, TOGGLE_ATTRIBUTE, PaletteRuleNotFound, palette_stylesheets, rewrite_site, scope_to_toggles
 
@@ -191,3 +191,22 @@ def test_a_bundle_without_materials_index_request_is_an_error_naming_it():
     request = 'var zi=document.forms.namedItem("search")?ks():tt;'
     with pytest.raises(search_index_on_demand.BundleCodeNotFound, match=r"Observable class .* found 0 times"):
         search_index_on_demand.load_on_demand(request, "bundle.x.min.js")
+
+
+def test_article_pages_get_the_skip_rule_once_and_other_pages_none():
+    article = '<html><head><title>t</title></head><body><article class="md-content__inner md-typeset"><p>x</p></article></body></html>'
+    declared = progressive_blocks.declare(article)
+    assert declared.count(progressive_blocks.HEAD_MARKUP) == 1 and declared.index(progressive_blocks.HEAD_MARKUP) < declared.index("</head>")
+    assert progressive_blocks.declare(declared) == declared
+    plain = "<html><head></head><body><p>no article</p></body></html>"
+    assert progressive_blocks.declare(plain) == plain
+    # The rule follows the class the inline script sets: without JavaScript nothing is skipped.
+    assert progressive_blocks.SKIPPED_BLOCKS.startswith(f".{progressive_blocks.ROOT_CLASS} ")
+    assert f'classList.add("{progressive_blocks.ROOT_CLASS}")' in progressive_blocks.HEAD_MARKUP
+
+
+def test_the_script_reveals_with_the_class_the_rule_excludes():
+    script = progressive_blocks.SCRIPT_SOURCE.read_text()
+    assert f'classList.add("{progressive_blocks.SHOWN_CLASS}")' in script and f".{progressive_blocks.SHOWN_CLASS})" in progressive_blocks.SKIPPED_BLOCKS
+    assert f'classList.contains("{progressive_blocks.ROOT_CLASS}")' in script
+    assert 'setAttribute("data-blocks-rendered"' in script  # what the browser tests wait for

@@ -131,7 +131,8 @@ def test_tables_come_wrapped_and_are_not_moved_while_the_page_loads(session, bui
     session.context.add_init_script(RECORD_ARTICLE_INSERTIONS)
     page = session.open(first_page_with_a_table(built_site).url_path)
     tables = page.evaluate("""[...document.querySelectorAll("article table:not([class])")].map(table => [
-        table.parentElement.className, table.parentElement.parentElement.className,
+        table.parentElement.className,
+        [...table.parentElement.parentElement.classList].filter(name => name !== "pw-shown").join(" "),  // progressive_blocks marks shown blocks
         table.closest(".md-typeset__scrollwrap").parentElement.closest(".md-typeset__scrollwrap") === null,
         getComputedStyle(table.closest(".md-typeset__scrollwrap")).overflowX])""")
     assert tables and all(t == ["md-typeset__table", "md-typeset__scrollwrap", True, "auto"] for t in tables), tables

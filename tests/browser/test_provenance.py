@@ -42,8 +42,16 @@ def run_of(snippet: str) -> tuple[str, str]:
     return record["environment"]["torch"].split("+")[0], record["generated"][:10]
 
 
+ALL_BLOCKS_LAID_OUT = "!document.documentElement.classList.contains('pw-progressive') || document.documentElement.hasAttribute('data-blocks-rendered')"
+
+
 def accessible_link_names(session, page) -> list[str]:
-    """The names of every link in Chromium's accessibility tree, as a screen reader gets them."""
+    """The names of every link in Chromium's accessibility tree, as a screen reader gets them.
+
+    Once the article is laid out: page-weight's progressive blocks keep most of it out of the
+    tree for about a second after load (tests/browser/test_progressive_blocks.py).
+    """
+    page.wait_for_function(ALL_BLOCKS_LAID_OUT, timeout=30_000)
     cdp = session.context.new_cdp_session(page)
     nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
     return [n.get("name", {}).get("value", "") for n in nodes if not n.get("ignored") and n.get("role", {}).get("value") == "link"]
