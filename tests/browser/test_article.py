@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ARTICLES, DESKTOP, DOCS, PHONE, SCREENSHOTS, SNIPPETS
+from .test_provenance import ALL_BLOCKS_LAID_OUT
 
 pytestmark = pytest.mark.browser
 
@@ -287,6 +288,7 @@ def test_screenshot(new_session, article, article_page, scheme, device):
     # The palette follows the reader's system setting.
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate" if scheme == "dark" else "default")
     page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
+    page.wait_for_function(ALL_BLOCKS_LAID_OUT, timeout=30_000)  # the article laid out whole (page-weight's progressive blocks)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{article_page.slug}-{scheme}-{device}.png"  # one set per article
     # A long page at phone width is a tall image: give the capture time on a busy machine.
