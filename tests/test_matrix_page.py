@@ -147,6 +147,27 @@ def test_serve_reads_the_matrix_again_only_when_a_cell_record_source_or_dependen
     assert len(loads) == 4
 
 
+def test_the_matrix_page_is_rendered_again_only_when_the_matrix_its_groups_or_its_markdown_changed(project, monkeypatch):
+    import verified_snippets.matrix_site as matrix_site
+
+    renders = []
+    monkeypatch.setattr(matrix_site, "render", lambda *args: renders.append(1) or render(*args))
+    site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
+    markdown = (project.docs_dir / "matrix.md").read_text()
+    site.prepare()
+    first = site.render(markdown, "matrix.md", "en")[0]
+    site.prepare()
+    assert site.render(markdown, "matrix.md", "en")[0] == first and len(renders) == 1
+    site.render(markdown, "matrix.zh.md", "zh")
+    assert len(renders) == 2  # each language its own
+    site.render(markdown + "\nA new paragraph.\n", "matrix.md", "en")
+    assert len(renders) == 3
+    put_cell(project, "a/moves.py", "cpu-default", "loss 0.4650\n", {"loss": next_float32(LOSS, 70), "count": 3})
+    site.prepare()
+    changed = site.render(markdown, "matrix.md", "en")[0]
+    assert len(renders) == 4 and changed != first and row(changed, "a/moves.py")[2] == "2 different"
+
+
 def test_articles_link_to_their_rows_and_the_marker_belongs_on_the_matrix_page(project):
     site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
     assert site.prepare() == []

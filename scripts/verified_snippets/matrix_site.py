@@ -29,6 +29,9 @@ class MatrixSite:
         # What the matrix was read from: `mkdocs serve` reads it again only when that changed.
         self.inputs_digest = ""
         self.dependencies: list[Path] = []
+        # The matrix page as last rendered, per language, by what it is made from: under `mkdocs
+        # serve` a prose edit elsewhere renders it again from the same matrix (0.05 s a language).
+        self.page_memo: dict[str, tuple[tuple[str, str, str], str]] = {}
 
     def prepare(self) -> list[str]:
         """Before a build: read the matrix; the warnings a stale matrix or a missing page gives."""
@@ -66,9 +69,15 @@ class MatrixSite:
         folder = posixpath.dirname(src_uri)
         page = posixpath.join(folder, Path(src_uri).name.split(".")[0])  # "cross-entropy" for cross-entropy.zh.md too
         if page == posixpath.splitext(self.settings.page)[0]:
-            rendered, replaced = render(markdown, self.matrix, self.groups, language)
+            key = (self.inputs_digest, repr(self.groups), markdown)
+            kept = self.page_memo.get(language)
+            if kept is not None and kept[0] == key:
+                rendered, replaced = kept[1], True
+            else:
+                rendered, replaced = render(markdown, self.matrix, self.groups, language)
             if not replaced:
                 return markdown, ["has no `{{ environment-matrix }}` line where the matrix should go"]
+            self.page_memo[language] = (key, rendered)
             self.rendered.add(language)
             return rendered, []
         if "environment-matrix" in markdown and render(markdown, self.matrix, self.groups, language)[1]:  # parse only a page that may hold one
