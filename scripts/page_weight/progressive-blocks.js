@@ -5,30 +5,59 @@
   var root = document.documentElement;
   if (!root.classList.contains("pw-progressive")) return;
 
+  function anchorTarget() {
+    try {
+      return location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    } catch (error) {  // a malformed escape in the address: no anchor to come back to
+      return null;
+    }
+  }
+
+  function showAll() {
+    // Whatever went wrong, nothing may stay skipped: it would stay out of the accessibility tree.
+    root.classList.remove("pw-progressive");
+    root.setAttribute("data-blocks-rendered", "");
+  }
+
   function reveal() {
     var blocks = Array.prototype.slice.call(document.querySelectorAll(".md-content__inner > *"));
-    var hash = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
-    var target = hash ? document.getElementById(hash) : null;
+    var target = anchorTarget();
     var moved = false, next = 0;
     ["wheel", "touchstart", "keydown", "pointerdown"].forEach(function (type) {
       addEventListener(type, function () { moved = true; }, { once: true, passive: true });
     });
     function step() {
-      var started = performance.now();
-      while (next < blocks.length && performance.now() - started < 10) {
-        for (var end = Math.min(next + 4, blocks.length); next < end; next++) blocks[next].classList.add("pw-shown");
-        void root.offsetHeight;  // lay this batch out now, inside this short task
+      try {
+        var started = performance.now();
+        while (next < blocks.length && performance.now() - started < 10) {
+          for (var end = Math.min(next + 4, blocks.length); next < end; next++) blocks[next].classList.add("pw-shown");
+          void root.offsetHeight;  // lay this batch out now, inside this short task
+        }
+        if (next < blocks.length) {
+          setTimeout(step, 0);
+          return;
+        }
+        if (target && !moved) target.scrollIntoView();
+        root.setAttribute("data-blocks-rendered", "");
+      } catch (error) {
+        showAll();
+        throw error;
       }
-      if (next < blocks.length) {
-        setTimeout(step, 0);
-        return;
-      }
-      if (target && !moved) target.scrollIntoView();
-      root.setAttribute("data-blocks-rendered", "");
     }
     step();
   }
 
-  if (document.readyState === "complete") setTimeout(reveal, 0);
-  else addEventListener("load", function () { setTimeout(reveal, 0); });
+  function start() {
+    setTimeout(function () {
+      try {
+        reveal();
+      } catch (error) {
+        showAll();
+        throw error;
+      }
+    }, 0);
+  }
+
+  if (document.readyState === "complete") start();
+  else addEventListener("load", start);
 })();

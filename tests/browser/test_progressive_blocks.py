@@ -60,3 +60,12 @@ def test_a_page_opened_at_an_anchor_ends_at_that_anchor(new_session, built_site)
     top = page.evaluate(f"document.getElementById({anchor!r}).getBoundingClientRect().top")
     assert 0 <= top <= 150, f"#{anchor} is at {top}px from the top of the window once the article is laid out"
     session.assert_clean()
+
+
+def test_a_malformed_anchor_still_lets_the_whole_article_be_laid_out(new_session, built_site):
+    session = new_session(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = session.context.new_page()
+    page.goto(f"{longest_article(built_site).url_path}#%E0%A4%A", wait_until="load")  # decodeURIComponent throws on it
+    page.wait_for_function(ALL_BLOCKS_LAID_OUT, timeout=30_000)
+    assert {state for _, state in page.evaluate(BLOCK_STATES)} == {"visible"}
+    session.assert_clean()
