@@ -8,7 +8,6 @@ cannot run without a GPU; its device logic is checked on the CPU instead
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -74,8 +73,7 @@ def test_the_cpu_default_leg_holds_for_every_snippet_or_says_why(repo, tmp_path)
             # Only the kernels may change here: held to this processor's own run, not the recording.
             made_elsewhere.add(entry.snippet.name)
             info = fresh.info(entry.snippet.name)
-            shown_here = dataclasses.replace(info.record, stdout=here.stdout, values=here.values, chunks=here.chunks, sections=here.sections)
-            comparison = compare_cell(shown_here, entry.cell, info.options, parse("cpu-default"))
+            comparison = compare_cell(here.applied_to(info.record), entry.cell, info.options, parse("cpu-default"))
         assert comparison is not None and comparison.unexpected == [], f"{entry.snippet.display_path} does not hold under ATEN_CPU_CAPABILITY=default: {comparison.unexpected}"
     # The committed column says what this fresh run says (where the processor is not what differs).
     committed = load_matrix(load_site(repo).project, ["cpu-default"])

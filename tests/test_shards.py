@@ -84,9 +84,7 @@ def as_this_machine_prints(repo: Path, where: Path) -> Path:
     copy = Project.at(copy_of(repo, where))
     for name, shown_here in expected.items():
         path = copy.snippet(name).output_path
-        record = read_record(path)
-        record.stdout, record.values, record.chunks, record.sections = shown_here.stdout, shown_here.values, shown_here.chunks, shown_here.sections
-        write_record(path, record)
+        write_record(path, shown_here.applied_to(read_record(path)))
     written, errors = notebooks.write_notebooks(copy)
     assert errors == []
     return copy.root

@@ -45,7 +45,6 @@ class NotebookPagesPlugin(BasePlugin):
     def __init__(self) -> None:
         self.expected: list[Path] = []  # built files that must exist at the end of the build
         self.page_urls: dict[str, dict[str, str]] = {}  # notebook source -> {language: page URL}, across languages
-
         self.prewarm: NotebookPrewarm | None = None  # under `mkdocs serve` only
 
     # Defining on_startup keeps one instance (and its conversion worker) across `mkdocs serve` rebuilds.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .site_files import rewrite_each
+from .site_files import rewrite_each, write_asset
 
 MATERIAL_ATTRIBUTE = "[data-md-color-switching]"
 TOGGLE_ATTRIBUTE = "[data-md-palette-toggled]"
@@ -49,7 +49,5 @@ def rewrite_site(site_dir: Path) -> list[Path]:
     if not sheets:
         raise PaletteRuleNotFound(f"{site_dir}/assets/stylesheets has no palette stylesheet")
     rewrite_each(sheets, scope_to_toggles)
-    script = site_dir / SCRIPT_NAME
-    script.parent.mkdir(parents=True, exist_ok=True)
-    script.write_bytes(SCRIPT_SOURCE.read_bytes())
+    write_asset(site_dir, SCRIPT_NAME, SCRIPT_SOURCE)
     return sheets

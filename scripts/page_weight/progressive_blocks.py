@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .site_files import write_asset
+
 SCRIPT_NAME = "assets/page-weight/progressive-blocks.js"
 SCRIPT_SOURCE = Path(__file__).with_name("progressive-blocks.js")
 ROOT_CLASS = "pw-progressive"
@@ -47,8 +49,5 @@ def declare(html: str) -> str:
 
 
 def write_script(site_dir: Path) -> Path:
-    script = site_dir / SCRIPT_NAME
-    script.parent.mkdir(parents=True, exist_ok=True)
-    script.write_bytes(SCRIPT_SOURCE.read_bytes())
-    return script
+    return write_asset(site_dir, SCRIPT_NAME, SCRIPT_SOURCE)
 

@@ -9,6 +9,14 @@ class BundleCodeNotFound(Exception):
     """Material's bundle no longer has the code an edit expects (an upgrade changed it)."""
 
 
+def write_asset(site_dir: Path, name: str, source: Path) -> Path:
+    """Copy one of this package's files into the built site as `name`; returns where it went."""
+    target = site_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    return target
+
+
 def bundles(site_dir: Path) -> list[Path]:
     """The site's copies of Material's script bundle."""
     return sorted((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))

@@ -14,6 +14,7 @@ the baseline, and a rerun that differs from it fails, naming the values.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from .environments import Environment, parse
 from .layout import Project, Snippet
 from .matrix_records import CellStatus, cell_path, read_cell
 from .matrix_state import snippet_info, staleness
-from .output_records import CorruptRecord, read_record
+from .output_records import CorruptRecord, OutputRecord, read_record, sections_of
 from .processor import this_maker
 
 
@@ -35,12 +36,11 @@ class Baseline:
 
     @property
     def sections(self) -> dict[str, str]:
-        """What each section printed (as a record keeps it)."""
-        found: dict[str, str] = {}
-        for chunk in self.chunks:
-            if chunk["section"] is not None:
-                found[chunk["section"]] = found.get(chunk["section"], "") + chunk["stdout"]
-        return found
+        return sections_of(self.chunks)
+
+    def applied_to(self, record: OutputRecord) -> OutputRecord:
+        """`record` as this machine prints it: its outputs and values replaced by the baseline's."""
+        return dataclasses.replace(record, stdout=self.stdout, values=self.values, chunks=self.chunks, sections=self.sections)
 
     def chunk_stdout(self, part: str) -> str:
         """What a notebook cell's region printed: `part` is a section name or the first line of code between sections."""

@@ -22,6 +22,11 @@ class CorruptRecord(Exception):
     pass
 
 
+def sections_of(chunks: list[dict[str, Any]]) -> dict[str, str]:
+    """What each named section printed, from a run's chunks (as a record keeps it)."""
+    return {chunk["section"]: chunk["stdout"] for chunk in chunks if chunk["section"] is not None}
+
+
 @dataclass
 class OutputRecord:
     snippet: str

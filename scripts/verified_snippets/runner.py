@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from . import environment, figure_files, freshness
 from .atomic_files import remove_leftover_temp_files, write_text_atomically
 from .layout import Project, Snippet
-from .output_records import OutputRecord, sha256_bytes, sha256_file, write_record
+from .output_records import OutputRecord, sections_of, sha256_bytes, sha256_file, write_record
 from .page_checks import label_numbers
 from .record_writer import BurstWriter
 from .run_lock import run_lock
@@ -343,7 +343,7 @@ class SnippetRunner:
         if figures is None:
             figures = figure_files.describe_figures(item.snippet, result.figures)
         chunks = item.plan.chunks(item.text, result.statement_stdout)
-        sections = {c["section"]: c["stdout"] for c in chunks if c["section"] is not None}
+        sections = sections_of(chunks)
         record = OutputRecord(
             snippet=item.snippet.name,
             # The hash of the bytes that actually ran, even if the file changed meanwhile.
