@@ -1,7 +1,6 @@
 """Who made this machine's processor: a dimension of where a number holds that no setting changes.
 
-MKL, which ATen calls for `torch.exp` and a few other element-wise functions
-on the CPU, picks its code path by the processor's maker (its own paths on
+MKL, which ATen calls for `torch.exp` on the CPU (seen under gdb), picks its code path by the processor's maker (its own paths on
 Intel's, others elsewhere), whatever `ATEN_CPU_CAPABILITY`, `MKL_CBWR` or
 `MKL_ENABLE_INSTRUCTIONS` say. So a float32 result can differ in its last bit
 between an Intel and an AMD processor of the same instruction set, and a count
