@@ -125,7 +125,7 @@ def test_serve_reads_the_matrix_again_only_when_a_cell_record_source_or_dependen
     import verified_snippets.matrix_site as matrix_site
 
     loads = []
-    monkeypatch.setattr(matrix_site, "load_matrix", lambda *args: loads.append(1) or load_matrix(*args))
+    monkeypatch.setattr(matrix_site, "load_matrix", lambda *args, **kwargs: loads.append(1) or load_matrix(*args, **kwargs))
     site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
     site.prepare()
     site.prepare()
@@ -145,6 +145,25 @@ def test_serve_reads_the_matrix_again_only_when_a_cell_record_source_or_dependen
     helper.write_text("SCALE = 2\n")
     assert any("helper.py changed" in warning for warning in site.prepare())
     assert len(loads) == 4
+
+
+def test_a_reload_compares_again_only_what_changed_and_agrees_with_a_fresh_load(project):
+    site = MatrixSite(project, MatrixSettings(ENVIRONMENTS, "matrix.md"))
+    site.prepare()
+    ran = site.comparisons.misses
+    assert ran == 6 and site.comparisons.hits == 0  # the cells that ran: two snippets in cpu-native, cpu-default and torch-9.9.9
+    put_cell(project, "a/moves.py", "cpu-default", "loss 0.4650\n", {"loss": next_float32(LOSS, 70), "count": 3})
+    site.prepare()
+    assert site.comparisons.misses == ran + 1 and site.comparisons.hits == ran - 1
+    fresh = load_matrix(project, ENVIRONMENTS)
+    for environment in ENVIRONMENTS:
+        assert [(e.snippet.name, e.state, e.comparison) for e in site.matrix.column(environment)] == [(e.snippet.name, e.state, e.comparison) for e in fresh.column(environment)]
+    assert row(render((project.docs_dir / "matrix.md").read_text(), site.matrix, site.groups, "en")[0], "a/moves.py")[2] == "2 different"
+    # A record that changes (its values, say) is compared again in every environment.
+    snippet = project.snippet("a/exact.py")
+    write_record(snippet.output_path, OutputRecord("a/exact.py", sha256_file(snippet.path), "loss 0.4644\n", {}, {"loss": next_float32(LOSS, 70)}, {}, {"torch": "2.13.0+cpu"}, "2026-11-30T00:00:00Z", 0.01, [{"section": None, "first_line": 1, "last_line": 5, "stdout": "loss 0.4644\n"}]))
+    site.prepare()
+    assert row(render((project.docs_dir / "matrix.md").read_text(), site.matrix, site.groups, "en")[0], "a/exact.py")[1:] == ["1 different", "1 different", "not run", "1 different"]
 
 
 def test_the_matrix_page_is_rendered_again_only_when_the_matrix_its_groups_or_its_markdown_changed(project, monkeypatch):

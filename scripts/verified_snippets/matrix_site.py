@@ -13,7 +13,7 @@ from markdown.extensions.toc import slugify as toc_slugify  # type: ignore[impor
 
 from .layout import Project
 from .matrix_page import Group, Slugify, article_link, groups, render
-from .matrix_state import Matrix, load_matrix
+from .matrix_state import ComparisonMemo, Matrix, load_matrix
 from .page_structure import insert_after_title
 from .settings import MatrixSettings
 
@@ -32,11 +32,12 @@ class MatrixSite:
         # The matrix page as last rendered, per language, by what it is made from: under `mkdocs
         # serve` a prose edit elsewhere renders it again from the same matrix (0.05 s a language).
         self.page_memo: dict[str, tuple[tuple[str, str, str], str]] = {}
+        self.comparisons = ComparisonMemo()  # a snippet edit compares again only that snippet's cells
 
     def prepare(self) -> list[str]:
         """Before a build: read the matrix; the warnings a stale matrix or a missing page gives."""
         if self.matrix is None or self._inputs_digest() != self.inputs_digest:
-            self.matrix = load_matrix(self.project, self.settings.environments, self.settings.ulp)
+            self.matrix = load_matrix(self.project, self.settings.environments, self.settings.ulp, memo=self.comparisons)
             self.dependencies = _dependencies(self.project, self.matrix)
             self.inputs_digest = self._inputs_digest()
         self.groups = groups(self.project, [info.snippet.name for info in self.matrix.snippets])

@@ -205,7 +205,7 @@ def applies(options: MatrixOptions, environment: Environment) -> tuple[bool, str
     return True, ""
 
 
-def make_entry(project: Project, info: SnippetInfo, environment: Environment, default_ulp: float, environment_has_run: bool) -> Entry:
+def make_entry(project: Project, info: SnippetInfo, environment: Environment, default_ulp: float, environment_has_run: bool, memo: ComparisonMemo | None = None) -> Entry:
     snippet = info.snippet
     runs_here, why_not = applies(info.options, environment)
     try:
@@ -229,19 +229,60 @@ def make_entry(project: Project, info: SnippetInfo, environment: Environment, de
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NEWLY_SUPPORTED, stale=stale or "devices changed")
     if info.record is None:
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NO_RECORD, stale=stale)
-    comparison = compare_cell(info.record, cell, info.options, environment, default_ulp)
+    if memo is not None:
+        comparison = memo.compare(info, cell, environment, default_ulp)
+    else:
+        comparison = compare_cell(info.record, cell, info.options, environment, default_ulp)
     return Entry(snippet, environment, EntryState(str(comparison.verdict)), cell, comparison, stale=stale)
 
 
-def load_matrix(project: Project, environment_names: tuple[str, ...] | list[str], default_ulp: float = DEFAULT_ULP, snippets: list[Snippet] | None = None) -> Matrix:
+def load_matrix(project: Project, environment_names: tuple[str, ...] | list[str], default_ulp: float = DEFAULT_ULP, snippets: list[Snippet] | None = None, memo: ComparisonMemo | None = None) -> Matrix:
+    """`memo`: comparisons kept from the last load (`mkdocs serve` reads the matrix again after each snippet edit)."""
     environments = [parse(name) for name in environment_names]
     infos = [snippet_info(snippet) for snippet in (snippets if snippets is not None else project.snippets())]
     entries = {}
     orphans = {}
+    if memo is not None:
+        memo.start()
     for environment in environments:
         has_run = any(cell_path(info.snippet, environment.name).exists() for info in infos)
         for info in infos:
-            entries[info.snippet.name, environment.name] = make_entry(project, info, environment, default_ulp, has_run)
+            entries[info.snippet.name, environment.name] = make_entry(project, info, environment, default_ulp, has_run, memo)
         orphans[environment.name] = orphaned_cells(project, environment.name)
     return Matrix(project, environments, infos, entries, orphans)
+
+
+class ComparisonMemo:
+    """Each cell's comparison with its record, kept from one load of the matrix to the next.
+
+    Comparing every value of every cell is most of reading the matrix, and a
+    snippet edit under `mkdocs serve` changes one snippet's record: the other
+    snippets' comparisons are taken from the last load. A kept comparison is
+    used only when the record and the cell are equal, field by field, to the
+    ones it was made from, with the same options and tolerance: whatever
+    changed is compared again. Only the comparisons of the latest load are kept.
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
+        self.latest: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
+        self.hits = self.misses = 0
+
+    def start(self) -> None:
+        """A new load: what the last one used is what may be reused."""
+        if self.latest:
+            self.kept, self.latest = self.latest, {}
+
+    def compare(self, info: SnippetInfo, cell: Cell, environment: Environment, default_ulp: float) -> SnippetComparison:
+        assert info.record is not None
+        key = (info.snippet.name, environment.name, repr(info.options), default_ulp)
+        found = self.kept.get(key)
+        if found is not None and found[0] == info.record and found[1] == cell:
+            self.hits += 1
+            comparison = found[2]
+        else:
+            self.misses += 1
+            comparison = compare_cell(info.record, cell, info.options, environment, default_ulp)
+        self.latest[key] = (info.record, cell, comparison)
+        return comparison
 

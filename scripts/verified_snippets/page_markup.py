@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,19 +218,32 @@ class PageRenderer:
         self.snippets_folder = snippets_folder or snippets_dir.name
         self.embedded: set[str] = set()  # snippets shown on some page, for the "never shown" check
         self.figures = figures or FigureMarkup(snippets_dir, self.snippets_folder)
+        self._sections: dict[tuple[str, int, int, int], tuple[str, ...] | SnippetSourceError] = {}  # by file version
 
     def _check_target(self, path: str, section: str | None) -> str | None:
         file = self.snippets_dir / path
-        if not file.is_file():
+        try:
+            status = file.stat()
+        except OSError:
+            status = None
+        if status is None or not stat.S_ISREG(status.st_mode):
             return f"includes '{path}', which does not exist under {self.snippets_folder}/"
         if section is None:
             return None
-        try:
-            sections = find_sections(file.read_text(encoding="utf-8"), f"{self.snippets_folder}/{path}")
-        except SnippetSourceError as error:
-            return f"includes section '{section}' of '{path}', whose sections are malformed: {error}"
-        if section not in {s.name for s in sections}:
-            known = ", ".join(s.name for s in sections) or "none"
+        # A page includes the same snippets in several places, and both languages do:
+        # its sections are read once for each version of the file.
+        version = (path, status.st_mtime_ns, status.st_size, status.st_ino)
+        sections = self._sections.get(version)
+        if sections is None:
+            try:
+                sections = tuple(s.name for s in find_sections(file.read_text(encoding="utf-8"), f"{self.snippets_folder}/{path}"))
+            except SnippetSourceError as error:
+                sections = error
+            self._sections[version] = sections
+        if isinstance(sections, SnippetSourceError):
+            return f"includes section '{section}' of '{path}', whose sections are malformed: {sections}"
+        if section not in sections:
+            known = ", ".join(sections) or "none"
             return f"includes section '{section}' of '{path}', which has no such section (sections: {known})"
         return None
 

@@ -24,7 +24,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import build_caches, figure_markup, serve_watch
+from . import build_caches, figure_markup, highlight_memo, serve_watch
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .matrix_site import MatrixSite
@@ -62,6 +62,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
         build_caches.install(config.theme, root)  # the theme's templates compiled and listed once, not on every save
+        highlight_memo.install()  # an unchanged code block is not coloured again on the next save
         snippets_dir = Path(self.config.snippets_dir).resolve()
         _check_snippets_extension(config, snippets_dir)
         settings = self.config.settings()
