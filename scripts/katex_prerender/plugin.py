@@ -208,6 +208,28 @@ class KatexPrerenderPlugin(BasePlugin[KatexPrerenderConfig]):
         if self.command != "serve":
             self._close_renderer()
 
+    # ------------------------------------------------------------------ language-reuse (under serve)
+
+    def other_language_inputs(self) -> str:
+        """The formulas in use so far: the shared math font holds their characters and the next language's."""
+        formulas = sorted(self.renderer.formulas_in_use()) if self.renderer is not None else []
+        return f"{self.config.output}\0{formulas!r}"
+
+    def start_language_build(self) -> set[tuple[str, bool]]:
+        return self.renderer.formulas_in_use() if self.renderer is not None else set()
+
+    def language_build_done(self, marker: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
+        """The formulas the language's pages brought into use."""
+        return self.start_language_build() - marker
+
+    def reuse_language_build(self, formulas: set[tuple[str, bool]]) -> None:
+        if not formulas:
+            return
+        renderer = self._renderer()
+        renderer.keep_in_use(formulas)  # still in use: their characters stay in the font
+        with contextlib.suppress(OSError):  # and in the cache the next `mkdocs build` reads
+            renderer.save_cache()
+
     def on_shutdown(self) -> None:
         self._close_renderer()
 

@@ -351,6 +351,11 @@ class KatexRenderer:
         with self._lock:
             self._disk_used.update(_disk_key(str(tex), bool(display)) for tex, display in formulas)
 
+    def formulas_in_use(self) -> set[tuple[str, bool]]:
+        """The formulas (TeX, display) in use since :meth:`forget_unused`."""
+        with self._lock:
+            return {(key[2:], key.startswith("D|")) for key in self._disk_used}
+
     def forget_unused(self) -> None:
         """Start counting anew which formulas are in use: the next save keeps only those rendered from now on."""
         with self._lock:

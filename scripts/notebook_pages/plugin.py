@@ -52,6 +52,25 @@ class NotebookPagesPlugin(BasePlugin):
         if command == "serve":
             self.prewarm = NotebookPrewarm()
 
+    # ------------------------------------------------------------------ language-reuse (under serve)
+
+    def other_language_inputs(self) -> str:
+        return ""  # the notebooks are under the docs folder
+
+    def start_language_build(self) -> dict[str, dict[str, str]]:
+        return {source: dict(urls) for source, urls in self.page_urls.items()}
+
+    def language_build_done(self, marker: dict[str, dict[str, str]]) -> tuple[dict[str, dict[str, str]], list[Path]]:
+        """The notebook pages the language's build added (for the sitemap), and the files it expects."""
+        added = {source: {language: url for language, url in urls.items() if marker.get(source, {}).get(language) != url} for source, urls in self.page_urls.items()}
+        return {source: urls for source, urls in added.items() if urls}, list(self.expected)
+
+    def reuse_language_build(self, added: tuple[dict[str, dict[str, str]], list[Path]]) -> None:
+        urls, expected = added
+        for source, by_language in urls.items():
+            self.page_urls.setdefault(source, {}).update(by_language)
+        self.expected = list(expected)  # a language's build starts the list again (on_pre_build)
+
     def on_shutdown(self) -> None:
         if self.prewarm is not None:
             self.prewarm.close()

@@ -52,6 +52,22 @@ class SearchDialogLabelPlugin(BasePlugin):
         if self.cache is not None and not _nested_language_build(config):
             self.cache.save()
 
+    # ------------------------------------------------------------------ language-reuse (under serve)
+
+    def other_language_inputs(self) -> str:
+        return ""  # the entries are keyed by the pages they are made from
+
+    def start_language_build(self) -> set[str]:
+        return set(self.cache.used) if self.cache is not None else set()
+
+    def language_build_done(self, marker: set[str]) -> set[str]:
+        """The cached entries the language's pages used."""
+        return self.start_language_build() - marker
+
+    def reuse_language_build(self, used: set[str]) -> None:
+        if self.cache is not None:  # still in use: saved for the next build
+            self.cache.used |= used
+
     def on_shutdown(self) -> None:
         entry_cache.active = None
 

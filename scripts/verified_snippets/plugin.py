@@ -169,6 +169,30 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
 
     on_post_build = CombinedEvent(_before_other_languages, _after_all_languages)
 
+    # ------------------------------------------------------------------ language-reuse (under serve)
+
+    def other_language_inputs(self) -> str:
+        """What a further language's pages take from this plugin besides the docs folder: the engine's
+        inputs, and the matrix with its groups (language_reuse hashes this)."""
+        matrix = f"{self.matrix.inputs_digest}\0{self.matrix.groups!r}" if self.matrix is not None else ""
+        return f"{self._site().language_inputs()}\0{matrix}"
+
+    def start_language_build(self) -> tuple[set[str], set[str], set[str]]:
+        site = self._site()
+        return set(site.renderer.embedded), set(self.render_memo.results.used if self.render_memo else ()), set(site.linked_formulas.used)
+
+    def language_build_done(self, marker: tuple[set[str], set[str], set[str]]) -> tuple[set[str], set[str], set[str]]:
+        """What the language's pages added: the snippets they show, the conversions and linked formulas they used."""
+        now = self.start_language_build()
+        return now[0] - marker[0], now[1] - marker[1], now[2] - marker[2]
+
+    def reuse_language_build(self, added: tuple[set[str], set[str], set[str]]) -> None:
+        site = self._site()
+        site.renderer.embedded |= added[0]  # its pages show these (the "never shown" check)
+        if self.render_memo is not None:  # still in use, so kept for the language's next build
+            self.render_memo.results.used |= {key for key in added[1] if key in self.render_memo.results.kept}
+        site.linked_formulas.used |= {key for key in added[2] if key in site.linked_formulas.kept}
+
     def on_shutdown(self) -> None:
         if self.native_watch is not None:
             self.native_watch.stop()

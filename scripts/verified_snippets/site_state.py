@@ -10,6 +10,7 @@ hand, TODO markers.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -268,6 +269,24 @@ class SiteState:
             return value_provenance.ValueLink(url_of(links.href(snippet, shown)), origin.sentence(shown, links.language))
 
         return value_provenance.link_math_values(page_html, link_for, self.linked_formulas)
+
+    def language_inputs(self) -> str:
+        """What a further language's pages are made from here, beyond the docs folder, as one digest:
+        every file under the snippets and checks folders (sources, outputs, figures, findings), each
+        snippet's state, and which first-language page shows each snippet's output (values link there)."""
+        digest = hashlib.sha256()
+        folders = [self.project.snippets_dir] + ([self.project.checks_dir] if self.project.checks_dir else [])
+        for folder in folders:
+            for path in sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts and p.is_file()):
+                digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+                try:
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+                except OSError:
+                    digest.update(b"\1unreadable")
+        states = sorted((name, state.stale_reason or "", state.failure or "") for name, state in self.states.items())
+        shown_on = {shown.snippet: outline.page.as_posix() for outline in reversed(self.outlines) if outline.language is None for shown in outline.embeds}
+        digest.update(repr((states, sorted(shown_on.items()), repr(self.site))).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     def finish_build(self) -> None:
         """After every language's pages: keep the linked formulas this build used for the next one."""
