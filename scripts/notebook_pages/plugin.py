@@ -127,6 +127,8 @@ class NotebookPagesPlugin(BasePlugin):
                 page_folder = Path(file.abs_dest_path).parent
                 self.expected.extend([Path(file.abs_dest_path), page_folder / Path(file.src_uri).name])
                 self.page_urls.setdefault(str(file.src_uri), {})[language] = file.url
+        if self.prewarm is not None:
+            _read_notebook_pages_last(files)
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -175,3 +177,13 @@ def _notebooks_folder(config: MkDocsConfig) -> str:
 def _language(page: Page) -> str:
     locale = getattr(page.file, "locale", None)
     return locale if isinstance(locale, str) else "en"
+
+
+def _read_notebook_pages_last(files: Files) -> None:
+    """Under `mkdocs serve`: MkDocs reads and renders the pages in the order of `files`, and a changed
+    notebook is still being converted in the worker (prewarm) when the build reaches its page. Put last,
+    its page waits for the worker after every other page is done, not in the middle of them."""
+    notebooks = [file for file in files if str(file.src_uri).endswith(".ipynb") and file.is_documentation_page()]
+    for file in notebooks:
+        files.remove(file)
+        files.append(file)

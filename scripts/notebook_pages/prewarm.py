@@ -70,6 +70,7 @@ def convert_to_cache(notebook: str, settings: ConversionSettings) -> str:
     from mkdocs_jupyter import convert
     from mkdocs_jupyter.plugin import _get_nb_toc_tokens
 
+    _colour_unchanged_cells_once()
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / Path(notebook).name  # the same name: nbconvert uses it
         shutil.copyfile(notebook, copy)
@@ -88,6 +89,20 @@ def _warm_up() -> None:
     """Import the converters once, when the worker starts, not on the first edit."""
     import mkdocs_jupyter.convert
     import mkdocs_jupyter.plugin  # noqa: F401
+
+    _colour_unchanged_cells_once()
+
+
+def _colour_unchanged_cells_once() -> None:
+    """nbconvert colours every code cell with `pygments.highlight` (imported at each call), a fifth of a
+    conversion; a snippet edit changes one cell's output. In this worker only, Pygments' function is
+    wrapped by the same memo as the site's code blocks (verified_snippets.highlight_memo)."""
+    import pygments  # type: ignore[import-untyped]  # Pygments ships no types
+
+    from verified_snippets.highlight_memo import HighlightMemo
+
+    if not isinstance(pygments.highlight, HighlightMemo):
+        pygments.highlight = HighlightMemo(pygments.highlight)
 
 
 class NotebookPrewarm:

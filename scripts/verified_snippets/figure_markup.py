@@ -31,6 +31,10 @@ STYLESHEET_SOURCE = Path(__file__).with_name("figures.css")
 DEFAULT_LANGUAGE = "en"
 
 
+#: A figure's placeholder in a page's Markdown (a paragraph of its own), replaced by the figure in the HTML.
+FIGURE_TOKEN = re.compile(r"snippet-figure-[0-9a-f]{20}")
+
+
 @dataclass
 class PlacedFigures:
     """Placeholders written into pages' Markdown, and the figure HTML each stands for."""
@@ -46,7 +50,7 @@ class PlacedFigures:
         """The page's HTML with each placeholder paragraph replaced by its figure."""
         if "snippet-figure-" not in page_html:
             return page_html
-        pattern = re.compile(r"(?:<p>)?(snippet-figure-[0-9a-f]{20})(?:</p>)?")
+        pattern = re.compile(rf"(?:<p>)?({FIGURE_TOKEN.pattern})(?:</p>)?")
         return pattern.sub(lambda m: self.html_by_token.get(m.group(1), m.group(0)), page_html)
 
 

@@ -25,6 +25,7 @@ from .page_markup import SnippetState, format_value, lookup_value
 from .reference_checks import CheckResults, Finding, ValueFindings
 
 PLACEHOLDER = re.compile(r"\{\{\s*ledger:\s*(?P<what>[a-z]+)\s*\}\}")
+PLACEHOLDER_MARK = "ledger:"  # in every placeholder: a page without it has none
 KINDS = ("table", "numbers", "checked", "articles")
 
 LABELS = {
@@ -101,7 +102,7 @@ def entries(outlines: list[PageOutline], state_of: Callable[[str], SnippetState]
 
 def fill(markdown: str, ledger: list[LedgerEntry], language: str, page_path: str, regenerate_command: str) -> str:
     """`markdown` with its ledger placeholders replaced; `page_path` is the page's path under docs/."""
-    if "ledger:" not in markdown:
+    if PLACEHOLDER_MARK not in markdown:
         return markdown
     labels = LABELS.get(language, LABELS["en"])
     numbers = len(ledger)

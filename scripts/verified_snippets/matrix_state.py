@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from .environments import Environment, parse
 from .layout import Project, Snippet
@@ -209,7 +210,7 @@ def make_entry(project: Project, info: SnippetInfo, environment: Environment, de
     snippet = info.snippet
     runs_here, why_not = applies(info.options, environment)
     try:
-        cell: Cell | None = read_cell(cell_path(snippet, environment.name))
+        cell: Cell | None = (memo.read_cell if memo is not None else read_cell)(cell_path(snippet, environment.name))
     except FileNotFoundError:
         cell = None
     except CorruptRecord as error:
@@ -253,7 +254,7 @@ def load_matrix(project: Project, environment_names: tuple[str, ...] | list[str]
 
 
 class ComparisonMemo:
-    """Each cell's comparison with its record, kept from one load of the matrix to the next.
+    """Each cell's comparison with its record, and the cell itself, kept from one load of the matrix to the next.
 
     Comparing every value of every cell is most of reading the matrix, and a
     snippet edit under `mkdocs serve` changes one snippet's record: the other
@@ -266,7 +267,19 @@ class ComparisonMemo:
     def __init__(self) -> None:
         self.kept: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
         self.latest: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
+        self.cells: dict[Path, tuple[tuple[int, int, int], Cell]] = {}
         self.hits = self.misses = 0
+
+    def read_cell(self, path: Path) -> Cell:
+        """The cell in `path`, read again only when the file is another version (a write replaces it)."""
+        status = path.stat()  # FileNotFoundError: no cell, as read_cell says it
+        version = (status.st_mtime_ns, status.st_size, status.st_ino)
+        kept = self.cells.get(path)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        cell = read_cell(path)
+        self.cells[path] = (version, cell)
+        return cell
 
     def start(self) -> None:
         """A new load: what the last one used is what may be reused."""

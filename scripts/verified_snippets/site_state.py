@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
-from .figure_markup import FigureMarkup, PlacedFigures, record_warnings
+from .bound_page_memo import BoundPageMemo, KeptRendering
+from .figure_markup import FIGURE_TOKEN, FigureMarkup, PlacedFigures, record_warnings
 from .kept_results import KeptResults
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
-from .page_structure import read_page
+from .page_structure import PageStructure, read_page
 from .reference_checks import CheckResults
 from .serve_watch import OwnWrites
 from .settings import Site
@@ -77,6 +78,8 @@ class SiteState:
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
         self.own_writes = OwnWrites()  # what the last serve-time re-run wrote (its watcher ignores those)
         self.renderer = self._new_renderer()
+        # Pages rendered once per version of what they are made from (a save changes one page).
+        self.bound_pages = BoundPageMemo(self.project.snippets_dir, self.state_of, self._output_elsewhere)
 
     def close(self) -> None:
         if self.runner is not None:
@@ -206,15 +209,32 @@ class SiteState:
 
     def render_page(self, markdown: str, page: PageContext | None = None) -> tuple[str, list[Problem]]:
         page = page or PageContext()
+        keep = ledger.PLACEHOLDER_MARK not in markdown  # the ledger page is made from every page: never kept
+        kept = self.bound_pages.get(markdown, page) if keep else None
+        if kept is not None:
+            self.renderer.embedded |= kept.shown
+            self.placed_figures.html_by_token.update(kept.figures)
+            self.value_links[page.path] = kept.links
+            return kept.rendered, list(kept.problems)
         structure = read_page(markdown)
+        dependencies = self.bound_pages.dependencies(_referenced_snippets(structure), page.path) if keep else None
         problems = self._check_article(structure, page)
+        source = markdown
         markdown = ledger.fill(markdown, self._ledger(page.language), page.language, page.path, self.site.settings.regenerate_command)
         links = value_provenance.ValueLinks(page.language, lambda snippet: self._output_elsewhere(snippet, page.path))
-        rendered, render_problems = self.renderer.render(markdown, page.language, links)
+        shown_elsewhere, self.renderer.embedded = self.renderer.embedded, set()
+        try:
+            rendered, render_problems = self.renderer.render(markdown, page.language, links)
+        finally:
+            shown, self.renderer.embedded = frozenset(self.renderer.embedded), shown_elsewhere | self.renderer.embedded
         self.value_links[page.path] = links
         if page.status == DRAFT:
             rendered = _after_title(rendered, DRAFT_BANNER.get(page.language, DRAFT_BANNER["en"]))
-        return rendered, sorted(problems + render_problems, key=lambda problem: problem.line)
+        problems = sorted(problems + render_problems, key=lambda problem: problem.line)
+        if dependencies is not None:
+            figures = {token: self.placed_figures.html_by_token[token] for token in FIGURE_TOKEN.findall(rendered) if token in self.placed_figures.html_by_token}
+            self.bound_pages.put(KeptRendering(source, page, dependencies, rendered, list(problems), links, shown, figures))
+        return rendered, problems
 
     def _check_article(self, structure, page: PageContext) -> list[Problem]:
         embeds, _ = find_embeds(structure)
@@ -311,6 +331,12 @@ class SiteState:
         folder = self.project.display(self.project.snippets_dir)
         figures = FigureMarkup(self.project.snippets_dir, folder, self.placed_figures)
         return PageRenderer(self.project.snippets_dir, self.state_of, self.site.settings.regenerate_command, folder, figures)
+
+
+def _referenced_snippets(structure: PageStructure) -> set[str]:
+    """Every path under the snippets folder that the page includes, shows or binds."""
+    embeds, others = find_embeds(structure)
+    return {e.snippet for e in embeds} | {e.snippet for e in others} | {b.snippet for b in find_bindings(structure)}
 
 
 def _stale_message(display_path: str, reason: str, last_failure: dict | None, source_sha256: str | None, regenerate: str) -> str:
