@@ -29,7 +29,9 @@ The stages, snippet -> run -> record -> page, and the module for each:
    `kept_results`: `render_memo` (each page's Markdown converted once), the
    formulas with their values linked, and the inputs each notebook was
    written from; `serve_watch` keeps a serve-time re-run's own writes from
-   starting a second rebuild.
+   starting a second rebuild. Within one `mkdocs serve`, `bound_page_memo`
+   keeps each page's bound Markdown while nothing it is made from changed,
+   and `highlight_memo` keeps Pygments' colours of each code block.
 
 5. **environment matrix**: `environments` (the named ways to run the same
    snippets: cpu-native, cpu-<capability>, cuda, torch-X.Y.Z) -> `matrix_run`
