@@ -178,3 +178,20 @@ def test_serve_reruns_with_the_configured_number_of_jobs(tmp_path):
         assert state.runner is not None and state.runner.jobs == 3
     finally:
         state.close()
+
+
+def test_every_file_a_plugin_reads_beside_its_code_is_packaged():
+    """`make setup` installs the packages editable, where every file is there anyway; a wheel holds only
+    the modules and the package-data pyproject.toml lists, so a script or stylesheet left out would be missing."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    data = config["package-data"]
+    unlisted = []
+    for package in sorted(path for path in (REPO / "scripts").iterdir() if (path / "__init__.py").is_file()):
+        patterns = data.get(package.name, []) + data.get("*", [])
+        for file in sorted(path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts):
+            if file.suffix != ".py" and not any(fnmatch.fnmatch(file.name, pattern) for pattern in patterns):
+                unlisted.append(file.relative_to(REPO).as_posix())
+    assert unlisted == [], f"add these to [tool.setuptools.package-data] in pyproject.toml: {unlisted}"
