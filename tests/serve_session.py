@@ -9,7 +9,8 @@ STEPS_JSON is a list of steps, run in order in this one process:
     {"copy_site": "/some/folder"}                     copy the site folder as it is now
     {"freeze_language_inputs": true}                  from now on, language-reuse sees the digest of its
                                                       inputs as it last was (a wrong digest, for the
-                                                      test that shows a stale page gets caught)
+                                                      test that shows a stale page gets caught);
+                                                      false: the real digest again
 
 Serve's own `builder` (mkdocs.commands.serve) loads the configuration again for
 every rebuild and keeps the plugins that define on_startup; this does the same
@@ -71,8 +72,8 @@ def main() -> int:
                 text = path.read_text(encoding="utf-8")
                 assert step["old"] in text, f"{step['old']!r} is not in {path}"
                 path.write_text(text.replace(step["old"], step["new"], 1), encoding="utf-8")
-            elif step.get("freeze_language_inputs"):
-                inputs["frozen"] = True
+            elif "freeze_language_inputs" in step:
+                inputs["frozen"] = bool(step["freeze_language_inputs"])
             elif "copy_site" in step:
                 shutil.copytree(site_dir, step["copy_site"])
     finally:
