@@ -14,7 +14,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: A file as the folder listing sees it: modification time (ns), size, inode.
+from verified_snippets.atomic_files import version_of
+
+#: A file as the folder listing sees it (atomic_files.version_of).
 Stat = tuple[int, int, int]
 
 
@@ -32,8 +34,7 @@ def listing(site_dir: Path) -> dict[str, Stat]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):
-                status = entry.stat(follow_symlinks=False)
-                found[os.path.relpath(entry.path, site_dir)] = (status.st_mtime_ns, status.st_size, status.st_ino)
+                found[os.path.relpath(entry.path, site_dir)] = version_of(entry.stat(follow_symlinks=False))
     return found
 
 

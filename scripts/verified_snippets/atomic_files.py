@@ -22,6 +22,22 @@ def write_text_atomically(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
+#: A file's version as the caches here see it: modification time (ns), size, inode. An atomic write
+#: replaces the file, so its inode changes even when the time and size would not; None: no such file.
+FileVersion = tuple[int, int, int] | None
+
+
+def version_of(status: os.stat_result) -> tuple[int, int, int]:
+    return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+def file_version(path: Path | str) -> FileVersion:
+    try:
+        return version_of(os.stat(path))
+    except OSError:
+        return None
+
+
 def remove_leftover_temp_files(*folders: Path) -> list[Path]:
     """Temporary files of an interrupted run under `folders`; call only while holding the run lock."""
     leftovers = sorted(path for folder in folders if folder.is_dir() for path in folder.rglob(f"*{TEMP_MARK}*"))

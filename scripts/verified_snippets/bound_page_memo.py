@@ -22,26 +22,15 @@ never kept: it is made from every page.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic_files import FileVersion, file_version
 from .figure_files import entries
 from .layout import OUTPUTS_FOLDER
 from .page_markup import Problem, SnippetState
-
-#: A file's version as a listing sees it (a write replaces the file, so its inode changes too); None: missing.
-FileVersion = tuple[int, int, int] | None
-
-
-def file_version(path: Path) -> FileVersion:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_size, status.st_ino)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from .atomic_files import version_of
 from .environments import Environment, parse
 from .layout import Project, Snippet
 from .matrix_compare import DEFAULT_ULP, SnippetComparison, Verdict, compare_cell
@@ -272,8 +273,7 @@ class ComparisonMemo:
 
     def read_cell(self, path: Path) -> Cell:
         """The cell in `path`, read again only when the file is another version (a write replaces it)."""
-        status = path.stat()  # FileNotFoundError: no cell, as read_cell says it
-        version = (status.st_mtime_ns, status.st_size, status.st_ino)
+        version = version_of(path.stat())  # FileNotFoundError: no cell, as read_cell says it
         kept = self.cells.get(path)
         if kept is not None and kept[0] == version:
             return kept[1]

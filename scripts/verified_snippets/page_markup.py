@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic_files import version_of
 from .figure_markup import FigureMarkup
 from .output_records import OutputRecord
 from .page_structure import PageStructure, read_page
@@ -218,7 +219,7 @@ class PageRenderer:
         self.snippets_folder = snippets_folder or snippets_dir.name
         self.embedded: set[str] = set()  # snippets shown on some page, for the "never shown" check
         self.figures = figures or FigureMarkup(snippets_dir, self.snippets_folder)
-        self._sections: dict[tuple[str, int, int, int], tuple[str, ...] | SnippetSourceError] = {}  # by file version
+        self._sections: dict[tuple[str, tuple[int, int, int]], tuple[str, ...] | SnippetSourceError] = {}  # by file version
 
     def _check_target(self, path: str, section: str | None) -> str | None:
         file = self.snippets_dir / path
@@ -232,7 +233,7 @@ class PageRenderer:
             return None
         # A page includes the same snippets in several places, and both languages do:
         # its sections are read once for each version of the file.
-        version = (path, status.st_mtime_ns, status.st_size, status.st_ino)
+        version = (path, version_of(status))
         sections = self._sections.get(version)
         if sections is None:
             try:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
-from .bound_page_memo import BoundPageMemo, FileVersion, KeptRendering, file_version
+from .atomic_files import FileVersion, file_version
+from .bound_page_memo import BoundPageMemo, KeptRendering
 from .figure_markup import FIGURE_TOKEN, FigureMarkup, PlacedFigures, record_warnings
 from .kept_results import KeptResults
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
@@ -81,6 +82,8 @@ class SiteState:
         # Pages rendered once per version of what they are made from (a save changes one page).
         self.bound_pages = BoundPageMemo(self.project.snippets_dir, self.state_of, self._output_elsewhere)
         self.content_hashes: dict[Path, tuple[FileVersion, bytes]] = {}  # for language_inputs
+        self._first_pages_of: list[PageOutline] | None = None  # the outlines _first_pages_found was made from
+        self._first_pages_found: dict[str, str] = {}
 
     def close(self) -> None:
         if self.runner is not None:
@@ -267,11 +270,21 @@ class SiteState:
 
     def _output_elsewhere(self, snippet: str, page_path: str) -> str | None:
         """The Markdown link target of `snippet`'s output on the first page that shows it (in the default language's name)."""
-        for outline in self.outlines:
-            if outline.language is None and any(shown.snippet == snippet for shown in outline.embeds):
-                target = outline.page.relative_to(self.project.docs_dir).as_posix()
-                return posixpath.relpath(target, posixpath.dirname(page_path) or ".") + "#" + value_provenance.output_anchor(snippet)
-        return None
+        target = self._first_pages().get(snippet)
+        if target is None:
+            return None
+        return posixpath.relpath(target, posixpath.dirname(page_path) or ".") + "#" + value_provenance.output_anchor(snippet)
+
+    def _first_pages(self) -> dict[str, str]:
+        """Each shown snippet's first page in the default language, under docs/ (made again when the outlines are)."""
+        if self._first_pages_of is not self.outlines:
+            found: dict[str, str] = {}
+            for outline in self.outlines:
+                if outline.language is None:
+                    for shown in outline.embeds:
+                        found.setdefault(shown.snippet, outline.page.relative_to(self.project.docs_dir).as_posix())
+            self._first_pages_of, self._first_pages_found = self.outlines, found
+        return self._first_pages_found
 
     def link_math_values(self, page_html: str, page: PageContext, url_of: Callable[[str], str]) -> str:
         """After KaTeX: each value span in the page's formulas becomes its link (value_provenance).
@@ -302,8 +315,7 @@ class SiteState:
                 digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
                 digest.update(self._content_hash(path))
         states = sorted((name, state.stale_reason or "", state.failure or "") for name, state in self.states.items())
-        shown_on = {shown.snippet: outline.page.as_posix() for outline in reversed(self.outlines) if outline.language is None for shown in outline.embeds}
-        digest.update(repr((states, sorted(shown_on.items()), repr(self.site))).encode("utf-8", "surrogatepass"))
+        digest.update(repr((states, sorted(self._first_pages().items()), repr(self.site))).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
     def _content_hash(self, path: Path) -> bytes:
