@@ -123,10 +123,12 @@ def test_network_connections_fail_fast_and_are_the_snippets_error(scratch):
     listener.settimeout(0.2)
     port = listener.getsockname()[1]
     accepted = []
+    # Set once the run is over: the loop only listens while the snippet could connect.
+    run_over = threading.Event()
 
     def accept_loop():
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not accepted:
+        while time.monotonic() < deadline and not accepted and not run_over.is_set():
             try:
                 accepted.append(listener.accept())
             except (TimeoutError, OSError):
@@ -140,6 +142,7 @@ def test_network_connections_fail_fast_and_are_the_snippets_error(scratch):
         result = scratch.run()
         elapsed = time.monotonic() - started
     finally:
+        run_over.set()
         thread.join(timeout=25)
         listener.close()
     assert result.returncode == 1
