@@ -114,8 +114,11 @@ def test_a_stale_cell_is_marked_on_the_page_and_warned_about_where_any_machine_c
     snippet = project.snippets_dir / "a" / "exact.py"
     snippet.write_text(snippet.read_text() + "# an edit\n")
     text = rendered(project, "en")
-    assert row(text, "a/exact.py")[1:] == ["equal · stale", "equal · stale", "not run", "equal · stale"]
-    assert "- stale: the snippet changed since this run" in text
+    # No verdict: the cells are runs of the snippet before the edit, not of the snippet on the page.
+    assert row(text, "a/exact.py")[1:] == ["stale", "stale", "not run", "stale"]
+    assert "**`a/exact.py` · `cpu-native`** · stale\n\n    - stale: the snippet changed since this run\n" in text
+    assert row(rendered(project, "zh"), "a/exact.py")[1:] == ["已过期", "已过期", "未运行", "已过期"]
+    assert "- 已过期：自这次运行以来，代码片段已有改动" in rendered(project, "zh")
     warnings = load_matrix(project, ENVIRONMENTS).warnings()
     assert [w.split(" is stale")[0] for w in warnings] == ["environment matrix: cpu-native", "environment matrix: cpu-default"]  # not the release
     assert warnings[0].endswith("snippets/a/exact.py (the snippet changed since this run); run `make matrix ENV=cpu-native`")

@@ -55,6 +55,7 @@ TEXT: dict[str, dict[str, str]] = {
         "failed": "failed",
         "not_applicable": "n/a",
         "not_run": "not run",
+        "outdated": "stale",
         "stale": " · stale",
         "value_counts": "{equal} equal · {within} within tolerance{ulps} · {different} different",
         "line_counts": "{equal} equal · {within} within the last digit · {different} different",
@@ -103,6 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "failed": "失败",
         "not_applicable": "不适用",
         "not_run": "未运行",
+        "outdated": "已过期",
         "stale": " · 已过期",
         "value_counts": "相等 {equal} · 在容差内 {within}{ulps} · 不同 {different}",
         "line_counts": "相等 {equal} · 末位以内 {within} · 不同 {different}",
@@ -199,7 +201,7 @@ def cell_text(entry: Entry, language: str) -> str:
         text = (t["different"] if unexpected else t["expected"]).format(n=values + lines)
     else:
         text = t[str(entry.state)]
-    return text + (t["stale"] if entry.stale else "")
+    return text + (t["stale"] if entry.stale and entry.state is not EntryState.OUTDATED else "")
 
 
 def _environment_text(environment: Environment, language: str) -> str:
@@ -299,6 +301,25 @@ SHAPE_PROBLEMS_ZH = [
 ]
 
 
+# Why a cell is stale (matrix_state.staleness), in Chinese.
+STALE_REASONS_ZH = [
+    (re.compile(r"^the snippet changed since this run$"), "自这次运行以来，代码片段已有改动"),
+    (re.compile(r"^(.+) changed since this run$"), r"自这次运行以来，\1 已有改动"),
+    (re.compile(r"^ran on torch (\S+), not (\S+)$"), r"运行时用的是 torch \1，而不是 \2"),
+    (re.compile(r"^ran on torch (\S+); the outputs are from (\S+)$"), r"运行时用的是 torch \1；记录的输出来自 \2"),
+    (re.compile(r"^devices changed$"), "代码片段声明的设备变了"),
+    (re.compile(r"^cell is corrupt: (.*)$", re.DOTALL), r"结果文件已损坏：\1"),
+]
+
+
+def _stale_reason(why: str, language: str) -> str:
+    if language == "zh":
+        for pattern, words in STALE_REASONS_ZH:
+            if pattern.match(why):
+                return pattern.sub(words, why)
+    return why
+
+
 def _shape_problem(problem: str, language: str) -> str:
     if language == "zh":
         for pattern, words in SHAPE_PROBLEMS_ZH:
@@ -352,7 +373,7 @@ def entry_details(entry: Entry, language: str) -> list[str]:
     t = TEXT[language]
     lines: list[str] = []
     if entry.stale:
-        lines.append(f"- {t['stale_because'].format(why=entry.stale)}")
+        lines.append(f"- {t['stale_because'].format(why=_stale_reason(entry.stale, language))}")
     if entry.state in (EntryState.FAILED, EntryState.NOT_APPLICABLE, EntryState.NOT_RUN):
         reason = _reason(entry.reason, language)
         first = reason.splitlines()[0] if reason else ""

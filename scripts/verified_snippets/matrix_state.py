@@ -36,6 +36,9 @@ class EntryState(StrEnum):
     FAILED = "failed"
     NOT_APPLICABLE = "not_applicable"
     NOT_RUN = "not_run"
+    # Run for another version of the snippet or of a file it reads: no verdict is shown, because
+    # it would compare two programs (and it would change with every save of the snippet).
+    OUTDATED = "outdated"
 
 
 @dataclass
@@ -160,13 +163,21 @@ def _base(version: str | None) -> str:
     return (version or "?").split("+")[0]
 
 
-def staleness(project: Project, info: SnippetInfo, environment: Environment, cell: Cell) -> str | None:
-    """Why `cell` no longer stands for the snippet as it is now; None when it does."""
+def code_changed(project: Project, info: SnippetInfo, cell: Cell) -> str | None:
+    """Why `cell` was made by other code than the snippet's and its files' as they are now; None when it was not."""
     if cell.source_sha256 != info.source_sha256:
         return "the snippet changed since this run"
     changed = changed_dependency(project, cell.dependencies)
     if changed:
         return f"{changed} changed since this run"
+    return None
+
+
+def staleness(project: Project, info: SnippetInfo, environment: Environment, cell: Cell) -> str | None:
+    """Why `cell` no longer stands for the snippet as it is now; None when it does."""
+    changed = code_changed(project, info, cell)
+    if changed:
+        return changed
     if cell.status is CellStatus.NOT_APPLICABLE:
         return None
     ran_on = _base(cell.provenance.get("torch"))
@@ -231,6 +242,8 @@ def make_entry(project: Project, info: SnippetInfo, environment: Environment, de
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NEWLY_SUPPORTED, stale=stale or "devices changed")
     if info.record is None:
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NO_RECORD, stale=stale)
+    if stale is not None and code_changed(project, info, cell) is not None:
+        return Entry(snippet, environment, EntryState.OUTDATED, cell, stale=stale)
     if memo is not None:
         comparison = memo.compare(info, cell, environment, default_ulp)
     else:

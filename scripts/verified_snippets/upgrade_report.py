@@ -103,6 +103,8 @@ def _entry_section(matrix: Matrix, entry: Entry, shown: list[Shown]) -> list[str
         return [heading, "", "It fails with this release:", "", "```text", entry.reason.rstrip(), "```", ""]
     if entry.state in (EntryState.NOT_RUN, EntryState.NOT_APPLICABLE):
         return [heading, "", f"Not compared: {entry.reason}.", ""]
+    if entry.state is EntryState.OUTDATED:
+        return [heading, "", f"Not compared: {entry.stale}.", ""]
     lines = [heading, ""]
     different = _value_rows(matrix, entry, shown, Verdict.DIFFERENT)
     if different:
