@@ -10,11 +10,14 @@ import json
 import shutil
 from pathlib import Path
 
+import nbconvert.exporters.html as html_exporter
 import pygments
 import pytest
+from bs4 import BeautifulSoup
 from mkdocs_jupyter import convert
 from mkdocs_jupyter.plugin import Plugin, _get_nb_toc_tokens
 
+from notebook_pages import cellwise_soup
 from notebook_pages.prewarm import CONVERT_OPTIONS, ConversionSettings, NotebookPrewarm, cache_path, convert_to_cache
 from verified_snippets.highlight_memo import HighlightMemo
 
@@ -51,15 +54,18 @@ def notebook(tmp_path):
 def test_the_entry_is_what_mkdocs_jupyter_converts_itself_under_its_key(jupyter_config, notebook, monkeypatch):
     pygments_own = getattr(pygments.highlight, "original", pygments.highlight)
     monkeypatch.setattr(pygments, "highlight", pygments_own)  # put back after the test: the worker wraps it
+    monkeypatch.setattr(html_exporter, "BeautifulSoup", BeautifulSoup)  # and replaces nbconvert's pass (cellwise_soup)
     settings = ConversionSettings.of(jupyter_config)
     assert settings is not None
     convert_to_cache(str(notebook), settings)
     assert isinstance(pygments.highlight, HighlightMemo) and pygments.highlight.misses > 0
+    assert cellwise_soup.installed() is not None
     entry = convert_to_cache(str(notebook), settings)  # again, every cell's colours from the memo
     assert pygments.highlight.hits > 0
     assert entry == str(cache_path(notebook, settings))  # the key of the bytes mkdocs-jupyter will hash
     stored = json.loads(Path(entry).read_text(encoding="utf-8"))
-    monkeypatch.setattr(pygments, "highlight", pygments_own)  # the inline conversion with Pygments itself
+    monkeypatch.setattr(pygments, "highlight", pygments_own)  # the inline conversion with Pygments and nbconvert themselves
+    monkeypatch.setattr(html_exporter, "BeautifulSoup", BeautifulSoup)
     inline = convert.nb2html(str(notebook), execute=False, **{key: jupyter_config[key] for key in CONVERT_OPTIONS})
     toc_tokens, title = _get_nb_toc_tokens(str(notebook), jupyter_config["toc_depth"])
     assert stored["content"] == inline

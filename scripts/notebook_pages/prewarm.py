@@ -70,7 +70,7 @@ def convert_to_cache(notebook: str, settings: ConversionSettings) -> str:
     from mkdocs_jupyter import convert
     from mkdocs_jupyter.plugin import _get_nb_toc_tokens
 
-    _colour_unchanged_cells_once()
+    _keep_unchanged_cells_once()
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / Path(notebook).name  # the same name: nbconvert uses it
         shutil.copyfile(notebook, copy)
@@ -90,19 +90,29 @@ def _warm_up() -> None:
     import mkdocs_jupyter.convert
     import mkdocs_jupyter.plugin  # noqa: F401
 
-    _colour_unchanged_cells_once()
+    _keep_unchanged_cells_once()
 
 
-def _colour_unchanged_cells_once() -> None:
-    """nbconvert colours every code cell with `pygments.highlight` (imported at each call), a fifth of a
-    conversion; a snippet edit changes one cell's output. In this worker only, Pygments' function is
-    wrapped by the same memo as the site's code blocks (verified_snippets.highlight_memo)."""
+def _keep_unchanged_cells_once() -> None:
+    """A snippet edit changes one cell's output, and two passes of a conversion go over every cell: in
+    this worker only, each is kept cell by cell.
+
+    - nbconvert colours every code cell with `pygments.highlight` (imported at each call), a fifth of
+      a conversion: Pygments' function is wrapped by the memo of the site's code blocks
+      (verified_snippets.highlight_memo).
+    - nbconvert's BeautifulSoup pass over the whole page, three quarters of what is left
+      (cellwise_soup).
+    """
     import pygments  # type: ignore[import-untyped]  # Pygments ships no types
 
     from verified_snippets.highlight_memo import HighlightMemo
 
+    from . import cellwise_soup
+
     if not isinstance(pygments.highlight, HighlightMemo):
         pygments.highlight = HighlightMemo(pygments.highlight)
+    if cellwise_soup.installed() is None:
+        cellwise_soup.install(cellwise_soup.CellwiseSoup())
 
 
 class NotebookPrewarm:
