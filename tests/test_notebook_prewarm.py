@@ -14,6 +14,7 @@ import nbconvert.exporters.html as html_exporter
 import pygments
 import pytest
 from bs4 import BeautifulSoup
+from nbconvert.exporters.templateexporter import TemplateExporter
 from mkdocs_jupyter import convert
 from mkdocs_jupyter.plugin import Plugin, _get_nb_toc_tokens
 
@@ -55,12 +56,14 @@ def test_the_entry_is_what_mkdocs_jupyter_converts_itself_under_its_key(jupyter_
     pygments_own = getattr(pygments.highlight, "original", pygments.highlight)
     monkeypatch.setattr(pygments, "highlight", pygments_own)  # put back after the test: the worker wraps it
     monkeypatch.setattr(html_exporter, "BeautifulSoup", BeautifulSoup)  # and replaces nbconvert's pass (cellwise_soup)
+    monkeypatch.setattr(TemplateExporter, "_create_environment", TemplateExporter._create_environment)  # and keeps its templates
     settings = ConversionSettings.of(jupyter_config)
     assert settings is not None
     convert_to_cache(str(notebook), settings)
     assert isinstance(pygments.highlight, HighlightMemo) and pygments.highlight.misses > 0
     assert cellwise_soup.installed() is not None
-    entry = convert_to_cache(str(notebook), settings)  # again, every cell's colours from the memo
+    assert any((notebook.parent.parent / "nbconvert-templates").iterdir())  # compiled templates kept
+    entry = convert_to_cache(str(notebook), settings)  # again, every cell's colours and templates from the memos
     assert pygments.highlight.hits > 0
     assert entry == str(cache_path(notebook, settings))  # the key of the bytes mkdocs-jupyter will hash
     stored = json.loads(Path(entry).read_text(encoding="utf-8"))
