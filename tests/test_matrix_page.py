@@ -287,3 +287,25 @@ def test_a_stale_matrix_fails_the_strict_build_naming_snippet_and_environment(sc
     for environment in ("cpu-native", "cpu-default"):
         assert f"environment matrix: {environment} is stale for 1 snippet(s): snippets/cross_entropy/softmax.py (the snippet changed since this run); run `make matrix ENV={environment}`" in result.stderr
     assert "torch-2.14.1 is stale" not in result.stderr  # marked on the page; rerun by a maintainer
+
+
+def test_the_listing_of_cells_finds_the_cells_and_orphans_that_looking_file_by_file_finds(project):
+    from verified_snippets.matrix_records import cell_path_text, cells_on_disk, orphaned_cells, orphans_among
+
+    other = project.snippets_dir / "b" / "other.py"  # a second folder, with a cell in one environment only
+    other.parent.mkdir(parents=True)
+    other.write_text(SNIPPETS["a/exact.py"])
+    put_cell(project, "b/other.py", "cpu-native")
+    orphan = cell_path(project.snippet("a/exact.py"), "cpu-default").with_name("removed.json")
+    orphan.write_text(cell_path(project.snippet("a/exact.py"), "cpu-default").read_text())
+    snippets = project.snippets()
+    listing = cells_on_disk(project, list(ENVIRONMENTS), snippets)
+    for environment in ENVIRONMENTS:
+        one_by_one = {str(cell_path(s, environment)) for s in snippets if cell_path(s, environment).is_file()}
+        assert one_by_one <= listing[environment] and {cell_path_text(s, environment) for s in snippets} >= one_by_one, environment
+        known = {cell_path_text(s, environment) for s in snippets}
+        assert orphans_among(project, listing[environment], known) == orphaned_cells(project, environment), environment
+    assert orphaned_cells(project, "cpu-default") == [orphan]
+    assert str(cell_path(project.snippet("b/other.py"), "cpu-native")) in listing["cpu-native"]
+    assert load_matrix(project, ENVIRONMENTS).entry("b/other.py", "cpu-native").cell is not None
+    assert load_matrix(project, ENVIRONMENTS).entry("b/other.py", "cpu-default").cell is None

@@ -14,9 +14,9 @@ import nbconvert.exporters.html as html_exporter
 import pygments
 import pytest
 from bs4 import BeautifulSoup
-from nbconvert.exporters.templateexporter import TemplateExporter
 from mkdocs_jupyter import convert
 from mkdocs_jupyter.plugin import Plugin, _get_nb_toc_tokens
+from nbconvert.exporters.templateexporter import TemplateExporter
 
 from notebook_pages import cellwise_soup
 from notebook_pages.prewarm import CONVERT_OPTIONS, ConversionSettings, NotebookPrewarm, cache_path, convert_to_cache

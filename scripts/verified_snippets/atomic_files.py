@@ -7,7 +7,9 @@ lock, so it never removes another run's file in flight).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from pathlib import Path
 
 TEMP_MARK = ".tmp-"
@@ -36,6 +38,42 @@ def file_version(path: Path | str) -> FileVersion:
         return version_of(os.stat(path))
     except OSError:
         return None
+
+
+class ContentHashes:
+    """Files' sha256, each read again only when the file may have changed since it was read.
+
+    That is: its version (above) is another, or it was written so shortly
+    before it was read that a second write within the same tick of the file
+    system's clock could have left its version as it was (git's "racily clean"
+    entries). A file last written well before it was read keeps its hash until
+    its version changes, so a digest of a large folder costs a stat a file.
+    """
+
+    #: Far above any file system's timestamp granularity (Linux stamps files from a coarse clock).
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self.kept: dict[Path, tuple[tuple[int, int, int], bytes, int]] = {}  # version, hash, when read (ns)
+        self.reads = 0  # the tests count them
+
+    def of(self, path: Path) -> bytes:
+        """`path`'s sha256 digest; b"\\1unreadable" when it cannot be read."""
+        started = time.time_ns()
+        version = file_version(path)
+        kept = self.kept.get(path)
+        if kept is not None and kept[0] == version and version is not None and version[0] < kept[2] - self.RACY_NS:
+            return kept[1]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.kept.pop(path, None)
+            return b"\1unreadable"
+        self.reads += 1
+        found = hashlib.sha256(data).digest()
+        if version is not None:
+            self.kept[path] = (version, found, started)
+        return found
 
 
 def remove_leftover_temp_files(*folders: Path) -> list[Path]:

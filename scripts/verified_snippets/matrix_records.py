@@ -18,6 +18,7 @@ failed (with the error), or it does not apply (a CPU-only snippet on a GPU).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -98,3 +99,31 @@ def orphaned_cells(project: Project, environment: str) -> list[Path]:
     """Cells of `environment` whose snippet no longer exists."""
     known = {cell_path(s, environment) for s in project.snippets()}
     return sorted(p for p in project.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}/{environment}/*.json") if p not in known)
+
+
+def cells_on_disk(project: Project, environments: list[str], snippets: list[Snippet]) -> dict[str, set[str]]:
+    """The paths (as text) of each environment's cell files: one listing per outputs folder and
+    environment, not a look per snippet (a site of 500 snippets and six environments: 3,000 stats a load)."""
+    folders = set(project.snippets_dir.glob(f"*/{OUTPUTS_FOLDER}")) | {snippet.output_path.parent for snippet in snippets}
+    found: dict[str, set[str]] = {name: set() for name in environments}
+    for folder in folders:
+        for name in environments:
+            try:
+                with os.scandir(folder / name) as entries:
+                    found[name].update(entry.path for entry in entries if entry.name.endswith(".json") and entry.is_file())
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+    return found
+
+
+def cell_path_text(snippet: Snippet, environment: str) -> str:
+    """`cell_path` as `cells_on_disk` writes it."""
+    record = snippet.output_path
+    return os.path.join(record.parent, environment, record.name)
+
+
+def orphans_among(project: Project, cells: set[str], known: set[str]) -> list[Path]:
+    """`orphaned_cells`, from `cells_on_disk`'s listing of one environment and the `cell_path_text`
+    of every snippet of the project in it."""
+    found = (Path(text) for text in cells if text not in known)
+    return sorted(path for path in found if path.parent.parent.parent.parent == project.snippets_dir)

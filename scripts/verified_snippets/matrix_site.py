@@ -11,6 +11,7 @@ from pathlib import Path
 
 from markdown.extensions.toc import slugify as toc_slugify  # type: ignore[import-untyped]  # Python-Markdown ships no types
 
+from .atomic_files import ContentHashes
 from .layout import Project
 from .matrix_page import Group, Slugify, article_link, groups, render
 from .matrix_state import ComparisonMemo, Matrix, load_matrix
@@ -28,6 +29,7 @@ class MatrixSite:
         self.rendered: set[str] = set()  # languages whose matrix page was rendered
         # What the matrix was read from: `mkdocs serve` reads it again only when that changed.
         self.inputs_digest = ""
+        self.content_hashes = ContentHashes()
         self.dependencies: list[Path] = []
         # The matrix page as last rendered, per language, by what it is made from: under `mkdocs
         # serve` a prose edit elsewhere renders it again from the same matrix (0.05 s a language).
@@ -36,10 +38,14 @@ class MatrixSite:
 
     def prepare(self) -> list[str]:
         """Before a build: read the matrix; the warnings a stale matrix or a missing page gives."""
-        if self.matrix is None or self._inputs_digest() != self.inputs_digest:
+        digest = self._inputs_digest()
+        if self.matrix is None or digest != self.inputs_digest:
             self.matrix = load_matrix(self.project, self.settings.environments, self.settings.ulp, memo=self.comparisons)
-            self.dependencies = _dependencies(self.project, self.matrix)
-            self.inputs_digest = self._inputs_digest()
+            dependencies = _dependencies(self.project, self.matrix)
+            if dependencies != self.dependencies:  # the digest covers them too
+                self.dependencies = dependencies
+                digest = self._inputs_digest()
+            self.inputs_digest = digest
         self.groups = groups(self.project, [info.snippet.name for info in self.matrix.snippets])
         self.rendered = set()
         warnings = list(self.matrix.warnings())
@@ -55,11 +61,7 @@ class MatrixSite:
         digest = hashlib.sha256()
         files = sorted(p for p in self.project.snippets_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         for path in files + self.dependencies:
-            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError:
-                digest.update(b"\1missing")
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + self.content_hashes.of(path))
         return digest.hexdigest()
 
     def render(self, markdown: str, src_uri: str, language: str) -> tuple[str, list[str]]:

@@ -8,16 +8,17 @@ of the snippet, of a file it read, or of torch than the recorded outputs.
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from .atomic_files import version_of
+from .atomic_files import ContentHashes, version_of
 from .environments import Environment, parse
 from .layout import Project, Snippet
 from .matrix_compare import DEFAULT_ULP, SnippetComparison, Verdict, compare_cell
-from .matrix_records import Cell, CellStatus, cell_path, changed_dependency, orphaned_cells, read_cell
+from .matrix_records import Cell, CellStatus, cell_path, cells_on_disk, changed_dependency, orphaned_cells, orphans_among, read_cell
 from .output_records import CorruptRecord, OutputRecord, read_record, sha256_file
 from .source_plan import MatrixOptions, SnippetSourceError, read_options
 
@@ -218,10 +219,14 @@ def applies(options: MatrixOptions, environment: Environment) -> tuple[bool, str
     return True, ""
 
 
-def make_entry(project: Project, info: SnippetInfo, environment: Environment, default_ulp: float, environment_has_run: bool, memo: ComparisonMemo | None = None) -> Entry:
+def make_entry(project: Project, info: SnippetInfo, environment: Environment, default_ulp: float, environment_has_run: bool,
+               memo: ComparisonMemo | None = None, has_cell: bool | None = None) -> Entry:
+    """`has_cell`: whether the snippet's cell file exists, where the folder was listed already (`cells_on_disk`)."""
     snippet = info.snippet
     runs_here, why_not = applies(info.options, environment)
     try:
+        if has_cell is False:
+            raise FileNotFoundError
         cell: Cell | None = (memo.read_cell if memo is not None else read_cell)(cell_path(snippet, environment.name))
     except FileNotFoundError:
         cell = None
@@ -254,16 +259,24 @@ def make_entry(project: Project, info: SnippetInfo, environment: Environment, de
 def load_matrix(project: Project, environment_names: tuple[str, ...] | list[str], default_ulp: float = DEFAULT_ULP, snippets: list[Snippet] | None = None, memo: ComparisonMemo | None = None) -> Matrix:
     """`memo`: comparisons kept from the last load (`mkdocs serve` reads the matrix again after each snippet edit)."""
     environments = [parse(name) for name in environment_names]
-    infos = [snippet_info(snippet) for snippet in (snippets if snippets is not None else project.snippets())]
+    listed = snippets if snippets is not None else project.snippets()
+    infos = [memo.snippet_info(snippet) if memo is not None else snippet_info(snippet) for snippet in listed]
+    on_disk = cells_on_disk(project, [environment.name for environment in environments], listed)
     entries = {}
     orphans = {}
     if memo is not None:
         memo.start()
+    records = [info.snippet.output_path for info in infos]
+    records_at = [(str(record.parent), record.name) for record in records]  # `cell_path_text`, a Path made once
     for environment in environments:
-        has_run = any(cell_path(info.snippet, environment.name).exists() for info in infos)
-        for info in infos:
-            entries[info.snippet.name, environment.name] = make_entry(project, info, environment, default_ulp, has_run, memo)
-        orphans[environment.name] = orphaned_cells(project, environment.name)
+        cells = on_disk[environment.name]
+        paths = [os.path.join(folder, environment.name, name) for folder, name in records_at]
+        has_cell = [path in cells for path in paths]
+        has_run = any(has_cell)
+        for info, present in zip(infos, has_cell):
+            entries[info.snippet.name, environment.name] = make_entry(project, info, environment, default_ulp, has_run, memo, present)
+        # A subset of the snippets: a cell of one left out is not an orphan.
+        orphans[environment.name] = orphans_among(project, cells, set(paths)) if snippets is None else orphaned_cells(project, environment.name)
     return Matrix(project, environments, infos, entries, orphans)
 
 
@@ -283,6 +296,18 @@ class ComparisonMemo:
         self.latest: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
         self.cells: dict[Path, tuple[tuple[int, int, int], Cell]] = {}
         self.hits = self.misses = 0
+        self.content_hashes = ContentHashes()
+        self.infos: dict[str, tuple[tuple[bytes, bytes], SnippetInfo]] = {}
+
+    def snippet_info(self, snippet: Snippet) -> SnippetInfo:
+        """`snippet_info`, made again only when the snippet's source or its recorded output changed."""
+        key = (self.content_hashes.of(snippet.path), self.content_hashes.of(snippet.output_path))
+        kept = self.infos.get(snippet.name)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        info = snippet_info(snippet)
+        self.infos[snippet.name] = (key, info)
+        return info
 
     def read_cell(self, path: Path) -> Cell:
         """The cell in `path`, read again only when the file is another version (a write replaces it)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
-from .atomic_files import FileVersion, file_version
+from .atomic_files import ContentHashes
 from .bound_page_memo import BoundPageMemo, KeptRendering
 from .figure_markup import FIGURE_TOKEN, FigureMarkup, PlacedFigures, record_warnings
 from .kept_results import KeptResults
@@ -81,7 +81,7 @@ class SiteState:
         self.renderer = self._new_renderer()
         # Pages rendered once per version of what they are made from (a save changes one page).
         self.bound_pages = BoundPageMemo(self.project.snippets_dir, self.state_of, self._output_elsewhere)
-        self.content_hashes: dict[Path, tuple[FileVersion, bytes]] = {}  # for language_inputs
+        self.content_hashes = ContentHashes()  # for language_inputs
         self._first_pages_of: list[PageOutline] | None = None  # the outlines _first_pages_found was made from
         self._first_pages_found: dict[str, str] = {}
 
@@ -313,22 +313,10 @@ class SiteState:
         for folder in folders:
             for path in sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts and p.is_file()):
                 digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
-                digest.update(self._content_hash(path))
+                digest.update(self.content_hashes.of(path))
         states = sorted((name, state.stale_reason or "", state.failure or "") for name, state in self.states.items())
         digest.update(repr((states, sorted(self._first_pages().items()), repr(self.site))).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
-
-    def _content_hash(self, path: Path) -> bytes:
-        """A file's sha256, read again only when the file is another version (a save replaces or rewrites it)."""
-        version = file_version(path)
-        kept = self.content_hashes.get(path)
-        if kept is None or kept[0] != version:
-            try:
-                kept = (version, hashlib.sha256(path.read_bytes()).digest())
-            except OSError:
-                kept = (None, b"\1unreadable")
-            self.content_hashes[path] = kept
-        return kept[1]
 
     def finish_build(self) -> None:
         """After every language's pages: keep the linked formulas this build used for the next one."""
