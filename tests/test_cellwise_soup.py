@@ -67,6 +67,7 @@ def test_every_notebook_of_the_site_gets_the_page_nbconvert_makes(notebook, monk
     ("an end tag of a void element", page("a</br>b")),
     ("a tag left open", page("<span>open", "ok")),
     ("no notebook at all", "<p>just a page <img src=x.png></p>"),
+    ("the splitter's own marker in an output", page(cellwise_soup.MARK, "ok")),
 ])
 def test_each_kind_of_markup_prints_as_the_whole_page_pass_prints_it(name, html):
     memo = CellwiseSoup()

@@ -43,7 +43,7 @@ VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "k
                   "param", "source", "track", "wbr", "basefont", "bgsound", "command", "frame", "image", "isindex",
                   "nextid", "spacer"})
 NOTEBOOK_OPEN = '<div class="jp-Notebook">'
-MEMO_BYTES = 64 * 2**20  # two or three versions of every notebook of a large site
+MEMO_CHARACTERS = 64 * 2**20  # two or three versions of every notebook of a large site
 
 
 @dataclass(frozen=True)
@@ -139,14 +139,15 @@ MARK = "<!--cellwise-soup-children-->"
 class CellwiseSoup:
     """The pass over a page, from kept children where their text was seen before."""
 
-    def __init__(self, budget: int = MEMO_BYTES) -> None:
+    def __init__(self, budget: int = MEMO_CHARACTERS) -> None:
+        """`budget`: characters of kept text (keys and results), the least recently used dropped first."""
         self.kept: OrderedDict[str, Passed] = OrderedDict()
         self.budget = budget
         self.size = 0
         self.passes = 0  # BeautifulSoup passes made (the tests count them)
 
     def run(self, html: str) -> Passed:
-        parts = split(html)
+        parts = split(html) if MARK not in html else None
         if parts is None:
             self.passes += 1
             return soup_pass(html, wrapped=False)
