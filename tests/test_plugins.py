@@ -180,6 +180,26 @@ def test_serve_reruns_with_the_configured_number_of_jobs(tmp_path):
         state.close()
 
 
+def test_serve_starts_a_snippet_worker_early_and_the_first_run_uses_it(tmp_path):
+    site = write_site(tmp_path / "site", engine_options={"serve_jobs": 1})
+    loaded = load_site(site)
+    built = SiteState(Site(loaded.project, loaded.settings), runs_snippets=False)
+    built.start_worker()
+    assert built.runner is None  # `mkdocs build` runs nothing, so it starts nothing
+    state = SiteState(Site(loaded.project, loaded.settings), runs_snippets=True, progress=lambda message: None)
+    try:
+        state.start_worker()
+        assert state.runner is not None and state.runner.pool is not None
+        started = [worker.process.pid for worker in state.runner.pool.workers]
+        assert len(started) == 1
+        report = state.prepare()  # the snippet has no output yet: it runs, in that worker
+        assert report.warnings == []
+        assert loaded.project.snippet("demo/hello.py").output_path.is_file()
+        assert [worker.process.pid for worker in state.runner.pool.workers] == started
+    finally:
+        state.close()
+
+
 def test_every_file_a_plugin_reads_beside_its_code_is_packaged():
     """`make setup` installs the packages editable, where every file is there anyway; a wheel holds only
     the modules and the package-data pyproject.toml lists, so a script or stylesheet left out would be missing."""

@@ -99,13 +99,15 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             log.warning(warning)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Watch the pages and the snippets, not counting the files a re-run writes there (serve_watch)."""
+        """Watch the pages and the snippets, not counting the files a re-run writes there (serve_watch),
+        and start a snippet worker for the first save of a snippet."""
         site = self._site()
         if self.native_watch is None:
             self.native_watch = serve_watch.NativeWatch()
         for folder in (site.project.docs_dir, site.project.snippets_dir):
             serve_watch.watch_ignoring_own_writes(server, folder, site.own_writes, self.native_watch)
         self.native_watch.start()
+        site.start_worker()
         return server
 
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:

@@ -222,6 +222,10 @@ class SnippetRunner:
         summary.seconds = time.perf_counter() - started
         return summary
 
+    def start_worker(self) -> None:
+        """Start one worker before any snippet is stale (`mkdocs serve`, after its first build)."""
+        self._start_workers(1)
+
     def _start_workers(self, count: int) -> WorkerPool:
         if self.pool is None:
             from .worker_pool import WorkerPool

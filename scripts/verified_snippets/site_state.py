@@ -183,13 +183,25 @@ class SiteState:
         with self.own_writes.run(self.project):
             self._run_and_record(snippets)
 
-    def _run_and_record(self, snippets: list) -> None:
-        from .runner import OutcomeStatus, SnippetRunner
+    def _runner(self) -> SnippetRunner:
+        from .runner import SnippetRunner
 
         if self.runner is None:
             jobs = self.site.settings.serve_jobs or usable_cpus()
             self.runner = SnippetRunner(self.project, self.site.settings, jobs=jobs, progress=self.progress)
-        summary = self.runner.run(snippets)
+        return self.runner
+
+    def start_worker(self) -> None:
+        """Under `mkdocs serve`, once the site is up: start a snippet worker, which imports torch in its own
+        process meanwhile, so that the first saved snippet does not wait for that (1-1.5 s of a 2.4-2.9 s
+        first snippet edit). Nothing runs until a snippet is stale; `close` stops it."""
+        if self.runs_snippets:
+            self._runner().start_worker()
+
+    def _run_and_record(self, snippets: list) -> None:
+        from .runner import OutcomeStatus
+
+        summary = self._runner().run(snippets)
         for outcome in summary.outcomes:
             if outcome.status is OutcomeStatus.FAILED:
                 self.failures[outcome.snippet.name] = outcome.error or "failed"
