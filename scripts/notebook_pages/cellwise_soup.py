@@ -19,8 +19,8 @@ The pass itself is nbconvert's, restated (three selectors and two
 attributes); `install` replaces nothing unless nbconvert's method is the one
 it was checked against (`CHECKED_SOURCE_SHA256`), so an upgrade of nbconvert
 falls back to nbconvert's own code until the test is run again and the new
-method read. tests/test_notebook_prewarm.py compares both ways on every
-notebook of the site and on a notebook made to hit each branch.
+method read. tests/test_cellwise_soup.py compares both ways on every
+notebook of the site and on markup made to hit each branch.
 """
 from __future__ import annotations
 
@@ -80,7 +80,6 @@ class _Nesting(HTMLParser):
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=False)
-        self.html = html
         self.line_starts = [0, *(match.end() for match in re.finditer("\n", html))]
         self.stack: list[str] = []
         self.perfect = True

@@ -312,20 +312,21 @@ STALE_REASONS_ZH = [
 ]
 
 
-def _stale_reason(why: str, language: str) -> str:
+def _in_language(text: str, language: str, chinese: list[tuple[re.Pattern[str], str]]) -> str:
+    """`text`, an engine's English sentence, in `language` (by the first pattern of `chinese` it matches)."""
     if language == "zh":
-        for pattern, words in STALE_REASONS_ZH:
-            if pattern.match(why):
-                return pattern.sub(words, why)
-    return why
+        for pattern, words in chinese:
+            if pattern.match(text):
+                return pattern.sub(words, text)
+    return text
+
+
+def _stale_reason(why: str, language: str) -> str:
+    return _in_language(why, language, STALE_REASONS_ZH)
 
 
 def _shape_problem(problem: str, language: str) -> str:
-    if language == "zh":
-        for pattern, words in SHAPE_PROBLEMS_ZH:
-            if pattern.match(problem):
-                return pattern.sub(words, problem)
-    return problem
+    return _in_language(problem, language, SHAPE_PROBLEMS_ZH)
 
 
 def _value_lines(comparison: SnippetComparison, language: str) -> list[str]:

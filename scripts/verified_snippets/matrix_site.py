@@ -20,21 +20,22 @@ from .settings import MatrixSettings
 
 
 class MatrixSite:
-    def __init__(self, project: Project, settings: MatrixSettings, slugify: Slugify = toc_slugify):
+    def __init__(self, project: Project, settings: MatrixSettings, slugify: Slugify = toc_slugify, *, content_hashes: ContentHashes | None = None):
         """`slugify`: the toc extension's, as mkdocs.yml configures it: the article links to its
-        rows' heading by the id that heading gets in the page's language."""
+        rows' heading by the id that heading gets in the page's language. `content_hashes`: the
+        engine's (SiteState's), which digests the same snippets folder, so each file version is read once."""
         self.project, self.settings, self.slugify = project, settings, slugify
         self.matrix: Matrix | None = None
         self.groups: list[Group] = []
         self.rendered: set[str] = set()  # languages whose matrix page was rendered
         # What the matrix was read from: `mkdocs serve` reads it again only when that changed.
         self.inputs_digest = ""
-        self.content_hashes = ContentHashes()
+        self.content_hashes = content_hashes or ContentHashes()
         self.dependencies: list[Path] = []
         # The matrix page as last rendered, per language, by what it is made from: under `mkdocs
         # serve` a prose edit elsewhere renders it again from the same matrix (0.05 s a language).
         self.page_memo: dict[str, tuple[tuple[str, str, str], str]] = {}
-        self.comparisons = ComparisonMemo()  # a snippet edit compares again only that snippet's cells
+        self.comparisons = ComparisonMemo(self.content_hashes)  # a snippet edit compares again only that snippet's cells
 
     def prepare(self) -> list[str]:
         """Before a build: read the matrix; the warnings a stale matrix or a missing page gives."""

@@ -176,9 +176,11 @@ def code_changed(project: Project, info: SnippetInfo, cell: Cell) -> str | None:
 
 def staleness(project: Project, info: SnippetInfo, environment: Environment, cell: Cell) -> str | None:
     """Why `cell` no longer stands for the snippet as it is now; None when it does."""
-    changed = code_changed(project, info, cell)
-    if changed:
-        return changed
+    return code_changed(project, info, cell) or _ran_on_other_torch(info, environment, cell)
+
+
+def _ran_on_other_torch(info: SnippetInfo, environment: Environment, cell: Cell) -> str | None:
+    """Why `cell`, made by the snippet's code as it is now, still does not stand for it; None when it does."""
     if cell.status is CellStatus.NOT_APPLICABLE:
         return None
     ran_on = _base(cell.provenance.get("torch"))
@@ -240,14 +242,15 @@ def make_entry(project: Project, info: SnippetInfo, environment: Environment, de
             return Entry(snippet, environment, EntryState.NOT_RUN, reason=why_not)
         # Shown as "not run": no verdict is claimed, so nothing false is shown (`matrix check` lists it).
         return Entry(snippet, environment, EntryState.NOT_RUN, reason=NOT_RUN_YET if environment_has_run else NEVER_RUN)
-    stale = staleness(project, info, environment, cell)
+    changed = code_changed(project, info, cell)
+    stale = changed or _ran_on_other_torch(info, environment, cell)  # staleness, with `changed` kept
     if cell.status is CellStatus.FAILED:
         return Entry(snippet, environment, EntryState.FAILED, cell, reason=cell.reason, stale=stale)
     if cell.status is CellStatus.NOT_APPLICABLE:  # the snippet has since started to support this device
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NEWLY_SUPPORTED, stale=stale or "devices changed")
     if info.record is None:
         return Entry(snippet, environment, EntryState.NOT_RUN, cell, reason=NO_RECORD, stale=stale)
-    if stale is not None and code_changed(project, info, cell) is not None:
+    if changed is not None:
         return Entry(snippet, environment, EntryState.OUTDATED, cell, stale=stale)
     if memo is not None:
         comparison = memo.compare(info, cell, environment, default_ulp)
@@ -291,12 +294,13 @@ class ComparisonMemo:
     changed is compared again. Only the comparisons of the latest load are kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, content_hashes: ContentHashes | None = None) -> None:
+        """`content_hashes`: shared with the other digests of the same files (the engine's), so each file version is read once."""
         self.kept: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
         self.latest: dict[tuple[str, str, str, float], tuple[OutputRecord, Cell, SnippetComparison]] = {}
         self.cells: dict[Path, tuple[tuple[int, int, int], Cell]] = {}
         self.hits = self.misses = 0
-        self.content_hashes = ContentHashes()
+        self.content_hashes = content_hashes or ContentHashes()
         self.infos: dict[str, tuple[tuple[bytes, bytes], SnippetInfo]] = {}
 
     def snippet_info(self, snippet: Snippet) -> SnippetInfo:

@@ -84,7 +84,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             self.matrix = None
         elif self.matrix is None or (self.matrix.project, self.matrix.settings) != (project, settings.matrix):
             slugify = (config.mdx_configs.get("toc") or {}).get("slugify")
-            self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []))
+            self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []), content_hashes=self.site.content_hashes)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
