@@ -26,7 +26,9 @@ The stages, snippet -> run -> record -> page, and the module for each:
    writes each article's "Cite this page" block; `build_caches` keeps the
    theme's templates compiled and listed across `mkdocs serve` rebuilds.
    What a build need not redo is kept by content in `.cache/`, through
-   `kept_results`: `render_memo` (each page's Markdown converted once), the
+   `kept_results`: `render_memo` (each page's Markdown converted once, its
+   output blocks apart, through `output_slots`, so a new output converts
+   only its block), the
    formulas with their values linked, and the inputs each notebook was
    written from; `serve_watch` keeps a serve-time re-run's own writes from
    starting a second rebuild. Within one `mkdocs serve`, `bound_page_memo`

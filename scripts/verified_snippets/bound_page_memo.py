@@ -16,8 +16,9 @@ same. A kept rendering is used when all of these are as they were:
   value bound here and shown on another page links there).
 
 The rendering's effects are kept with it and applied again on reuse: the
-figures it placed, the snippets it showed (for the "never shown" check), and
-the links of its values (for the formulas, after KaTeX). The ledger page is
+figures it placed, the snippets it showed (for the "never shown" check), the
+links of its values (for the formulas, after KaTeX), and its output blocks
+(the rendering has their slots: output_slots). The ledger page is
 never kept: it is made from every page.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 from .atomic_files import FileVersion, file_version
 from .figure_files import entries
 from .layout import OUTPUTS_FOLDER
+from .output_slots import OutputSlot
 from .page_markup import Problem, SnippetState
 
 
@@ -52,6 +54,7 @@ class KeptRendering:
     links: Any  # value_provenance.ValueLinks, with its output blocks
     shown: frozenset[str]  # the snippets whose outputs it showed
     figures: dict[str, str]  # placeholder token -> figure HTML
+    slots: tuple[OutputSlot, ...] = ()  # the output blocks, where `rendered` has their slots
 
 
 class BoundPageMemo:

@@ -26,7 +26,8 @@ from pathlib import Path
 from .atomic_files import version_of
 from .figure_markup import FigureMarkup
 from .output_records import OutputRecord
-from .page_structure import PageStructure, read_page
+from .output_slots import OutputSlot, make_slot, slot_lines
+from .page_structure import FencedBlock, PageStructure, read_page
 from .source_plan import SECTION_NAME, SnippetSourceError, find_sections
 from .value_provenance import InlineContexts, Origin, OutputBlock, ValueLinks, math_markup, output_anchor, prose_markup
 
@@ -186,6 +187,16 @@ def output_block(indent: str, state: SnippetState, snippet: str, section: str | 
     return [indent + row if row else row for row in lines]
 
 
+def _fence_can_move(fence: FencedBlock, lines: list[str], indent: str) -> bool:
+    """Whether an embed's fence can go into its slot: closed, after a blank line, indented like its closing line
+    (a fence right under a paragraph line could be read with it; output_slots refuses what differs)."""
+    if fence.close_line is None or fence.indent != indent:
+        return False
+    if fence.open_line > 1 and lines[fence.open_line - 2].strip():
+        return False
+    return all(lines[n - 1].startswith(indent) or not lines[n - 1].strip() for n in range(fence.open_line, fence.close_line + 1))
+
+
 def format_value(value: object, spec: str | None) -> str:
     spec = (spec or "").strip()
     if isinstance(value, bool):
@@ -248,9 +259,10 @@ class PageRenderer:
             return f"includes section '{section}' of '{path}', which has no such section (sections: {known})"
         return None
 
-    def render(self, markdown: str, language: str | None = None, links: ValueLinks | None = None) -> tuple[str, list[Problem]]:
+    def render(self, markdown: str, language: str | None = None, links: ValueLinks | None = None, slots: list[OutputSlot] | None = None) -> tuple[str, list[Problem]]:
         """The page rewritten, and its problems. `language`: the page's, for its figures' labels and alt
-        texts (None: the default, English). With `links`, bound values link to their outputs (value_provenance)."""
+        texts (None: the default, English). With `links`, bound values link to their outputs (value_provenance).
+        With `slots`, each output block is appended there and the page gets its slot instead (output_slots)."""
         problems: list[Problem] = []
         page = read_page(markdown)
         lines = list(page.lines)
@@ -263,7 +275,8 @@ class PageRenderer:
             if problem:
                 problems.append(Problem(include.line, problem))
                 lines[include.line - 1] = _error_text(lines[include.line - 1], problem)
-        closing_lines = {number: fence.last_line for fence in page.fences for number, _ in fence.body}
+        fence_of = {number: fence for fence in page.fences for number, _ in fence.body}
+        taken_out: set[int] = set()  # lines of fences that moved into a slot
         blocks: dict[int, OutputBlock] = {}
         if links is not None:
             blocks = _output_anchors([e for e in embeds if e.snippet.endswith(".py") and self._check_target(e.snippet, e.section) is None], self.state_of)
@@ -281,19 +294,33 @@ class PageRenderer:
             if state.record is None and not state.failure:
                 message = f"shows '{embed.snippet}', which has no output yet; run `{self.regenerate_command}`"
                 problems.append(Problem(embed.line, message))
-            closing = closing_lines[embed.line]
+            fence = fence_of[embed.line]
+            closing = fence.last_line
             indent = re.match(r"[ \t]*", lines[closing - 1]).group(0)  # type: ignore[union-attr]  # matches any string
             figures, figure_problems = self.figures.lines(embed.snippet, state.record, embed.section, language, bool(state.failure or state.stale_reason))
             problems += [Problem(embed.line, message) for message in figure_problems]
             block = blocks.get(embed.line)
-            insert_after[closing] = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder, figures, block.anchor if block else None)
+            lines_below = output_block(indent, state, embed.snippet, embed.section, self.regenerate_command, self.snippets_folder, figures, block.anchor if block else None)
+            if slots is not None and any(row.strip() for row in lines_below):
+                # The snippet's code with its output where the fence can move (its include is then read
+                # apart from the page, so a snippet edit leaves the page's outline as it was), else the output.
+                if _fence_can_move(fence, lines, indent):
+                    fence_lines = range(fence.open_line, closing + 1)
+                    slots.append(make_slot(len(slots) + 1, indent, [lines[n - 1] for n in fence_lines] + lines_below))
+                    taken_out.update(fence_lines)
+                    lines_below = slot_lines(slots[-1], after_blank_line=True)
+                else:
+                    slots.append(make_slot(len(slots) + 1, indent, lines_below))
+                    lines_below = slot_lines(slots[-1])
+            insert_after[closing] = lines_below
 
         contexts = InlineContexts(page.without_code()) if links is not None and "{{" in markdown else None
         out: list[str] = []
         for number, text in enumerate(lines, start=1):
             if not page.is_code(number):
                 text = self._bind_values(text, number, problems, links, contexts)
-            out.append(text)
+            if number not in taken_out:
+                out.append(text)
             out.extend(insert_after.get(number, []))
         problems.sort(key=lambda problem: problem.line)
         return "\n".join(out) + "\n", problems

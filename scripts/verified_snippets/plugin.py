@@ -118,7 +118,12 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         context = _page_context(page)
         self.files = files
-        rendered, problems = self._site().render_page(markdown, context)
+        # Output blocks as slots where the render memo converts the page: a new output then converts
+        # only its block, not the page again (output_slots).
+        slotted = self.render_memo is not None and self.render_memo.takes_slots(page, config)
+        rendered, problems = self._site().render_page(markdown, context, slotted)
+        if slotted and self.render_memo is not None:
+            self.render_memo.give_slots(page, self._site().output_slots.pop(context.path, ()))
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:

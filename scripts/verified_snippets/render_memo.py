@@ -22,6 +22,11 @@ conversion reads:
 
 * and the versions of Markdown, its extensions, pygments and MkDocs.
 
+A page whose Markdown holds output slots (`give_slots`, from the engine) is
+converted as its outline and its output blocks, each kept by the same key,
+and put together (output_slots): a snippet edit that changes what it prints
+converts that block, not every page that shows it, in each language.
+
 Log records emitted during a conversion (a broken link, say) are kept with it
 and emitted again when it is reused, so a reused page warns as a converted
 one does. Kept results live in the plugin, which `mkdocs serve` keeps across
@@ -46,13 +51,18 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import output_slots
 from .kept_results import KeptResults
+from .output_slots import OutputSlot
 
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
 
 #: Kept conversions; the oldest go first beyond this (a page has one per language,
 #: and an edited page leaves its earlier versions behind).
 LIMIT = 400
+
+#: Attributes set on a page: the memo that converts it, and the output blocks its Markdown has slots for.
+_MEMO, _SLOTS = "_verified_snippets_render_memo", "_verified_snippets_output_slots"
 
 #: Bumped when what a kept conversion holds changes.
 FORMAT = 1
@@ -119,8 +129,52 @@ class RenderMemo:
             memo.render(self, config, files, original)
 
         page.render = render.__get__(page, Page)  # type: ignore[method-assign]
+        setattr(page, _MEMO, self)  # a mark on the page, for takes_slots
+
+    def takes_slots(self, page: Page, config: MkDocsConfig) -> bool:
+        """Whether `page` will be converted here, so that its Markdown may hold output slots (output_slots)."""
+        return getattr(page, _MEMO, None) is self and output_slots.can_use(config.mdx_configs)
+
+    def give_slots(self, page: Page, slots: tuple[OutputSlot, ...]) -> None:
+        """The output blocks whose slots `page`'s Markdown holds, for its next `render`."""
+        setattr(page, _SLOTS, slots)
 
     def render(self, page: Page, config: MkDocsConfig, files: Files, convert: Any) -> None:
+        slots: tuple[OutputSlot, ...] = getattr(page, _SLOTS, ())
+        setattr(page, _SLOTS, ())
+        if slots:
+            outline = page.markdown or ""
+            done = self._render_slotted(page, config, files, convert, slots)
+            page.markdown = output_slots.inline(outline, slots)  # as the page reads without slots, for whoever reads it next
+            if done:
+                return
+            log.debug(f"{page.file.src_uri}: its output blocks could not be converted apart; converting it whole")
+        self._render_whole(page, config, files, convert)
+
+    def _render_slotted(self, page: Page, config: MkDocsConfig, files: Files, convert: Any, slots: tuple[OutputSlot, ...]) -> bool:
+        """The outline and each block converted (or reused) apart, and put together; False where they cannot be."""
+        self._render_whole(page, config, files, convert)
+        blocks: dict[str, Page] = {}
+        for slot in slots:
+            block = copy.copy(page)  # the same file and URL: its links resolve as the page's do
+            block.markdown, block.content, block.present_anchor_ids, block.links_to_anchors = slot.markdown, None, None, None  # its toc is set by either way
+            self._render_whole(block, config, files, lambda config, files, block=block: Page.render(block, config, files))
+            if block.content is None or list(block.toc or ()) or block._title_from_render:
+                return False
+            blocks[slot.token] = block
+        filled = output_slots.fill(page.content or "", {token: block.content or "" for token, block in blocks.items()})
+        if filled is None:
+            return False
+        page.content = filled
+        for block in blocks.values():
+            if page.present_anchor_ids is not None and block.present_anchor_ids:
+                page.present_anchor_ids = page.present_anchor_ids | block.present_anchor_ids
+            for linked, anchors in (block.links_to_anchors or {}).items():
+                page.links_to_anchors = page.links_to_anchors if page.links_to_anchors is not None else {}
+                page.links_to_anchors.setdefault(linked, {}).update(anchors)
+        return True
+
+    def _render_whole(self, page: Page, config: MkDocsConfig, files: Files, convert: Any) -> None:
         key = self._key(page, config, files)
         kept = self.results.get(key)
         if kept is not None and _unchanged(kept.included):

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import citation, environment, freshness, ledger, notebooks, page_checks, reference_checks, value_provenance
+from . import citation, environment, freshness, ledger, notebooks, output_slots, page_checks, reference_checks, value_provenance
 from .atomic_files import ContentHashes
 from .bound_page_memo import BoundPageMemo, KeptRendering
 from .figure_markup import FIGURE_TOKEN, FigureMarkup, PlacedFigures, record_warnings
 from .kept_results import KeptResults
 from .output_records import CorruptRecord, read_record, recorded_hash, sha256_file
+from .output_slots import OutputSlot
 from .page_index import PageIndex, PageOutline
 from .page_markup import Binding, PageRenderer, Problem, SnippetState, find_bindings, find_embeds
 from .page_structure import PageStructure, read_page
@@ -74,6 +75,7 @@ class SiteState:
         self.current_results: set[str] = set()
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
+        self.output_slots: dict[str, tuple[OutputSlot, ...]] = {}  # by page path: its output blocks, from a slotted rendering
         # Formulas with their values linked, by value_provenance.formula_key: the largest cost of a warm build otherwise.
         self.linked_formulas: KeptResults[str] = KeptResults(self.project.cache_dir / "linked_formulas.pickle", str)
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
@@ -223,7 +225,9 @@ class SiteState:
         except (FileNotFoundError, CorruptRecord):
             return SnippetState(None)
 
-    def render_page(self, markdown: str, page: PageContext | None = None) -> tuple[str, list[Problem]]:
+    def render_page(self, markdown: str, page: PageContext | None = None, slotted: bool = False) -> tuple[str, list[Problem]]:
+        """The page's Markdown with its outputs and values in place, and its problems. `slotted`: each
+        output block is left as a slot instead (output_slots), and `output_slots[page.path]` holds them."""
         page = page or PageContext()
         keep = ledger.PLACEHOLDER_MARK not in markdown  # the ledger page is made from every page: never kept
         kept = self.bound_pages.get(markdown, page) if keep else None
@@ -231,7 +235,7 @@ class SiteState:
             self.renderer.embedded |= kept.shown
             self.placed_figures.html_by_token.update(kept.figures)
             self.value_links[page.path] = kept.links
-            return kept.rendered, list(kept.problems)
+            return self._slotted(kept.rendered, kept.slots, page, slotted), list(kept.problems)
         structure = read_page(markdown)
         dependencies = self.bound_pages.dependencies(_referenced_snippets(structure), page.path) if keep else None
         problems = self._check_article(structure, page)
@@ -239,8 +243,9 @@ class SiteState:
         markdown = ledger.fill(markdown, self._ledger(page.language), page.language, page.path, self.site.settings.regenerate_command)
         links = value_provenance.ValueLinks(page.language, lambda snippet: self._output_elsewhere(snippet, page.path))
         shown_elsewhere, self.renderer.embedded = self.renderer.embedded, set()
+        slots: list[OutputSlot] | None = [] if output_slots.may_slot(markdown) else None
         try:
-            rendered, render_problems = self.renderer.render(markdown, page.language, links)
+            rendered, render_problems = self.renderer.render(markdown, page.language, links, slots)
         finally:
             shown, self.renderer.embedded = frozenset(self.renderer.embedded), shown_elsewhere | self.renderer.embedded
         self.value_links[page.path] = links
@@ -248,9 +253,16 @@ class SiteState:
             rendered = _after_title(rendered, DRAFT_BANNER.get(page.language, DRAFT_BANNER["en"]))
         problems = sorted(problems + render_problems, key=lambda problem: problem.line)
         if dependencies is not None:
-            figures = {token: self.placed_figures.html_by_token[token] for token in FIGURE_TOKEN.findall(rendered) if token in self.placed_figures.html_by_token}
-            self.bound_pages.put(KeptRendering(source, page, dependencies, rendered, list(problems), links, shown, figures))
-        return rendered, problems
+            placed = FIGURE_TOKEN.findall(output_slots.inline(rendered, slots or ()))  # figures sit in output blocks
+            figures = {token: self.placed_figures.html_by_token[token] for token in placed if token in self.placed_figures.html_by_token}
+            self.bound_pages.put(KeptRendering(source, page, dependencies, rendered, list(problems), links, shown, figures, tuple(slots or ())))
+        return self._slotted(rendered, tuple(slots or ()), page, slotted), problems
+
+    def _slotted(self, rendered: str, slots: tuple[OutputSlot, ...], page: PageContext, slotted: bool) -> str:
+        if slotted:
+            self.output_slots[page.path] = slots
+            return rendered
+        return output_slots.inline(rendered, slots)
 
     def _check_article(self, structure, page: PageContext) -> list[Problem]:
         embeds, _ = find_embeds(structure)
