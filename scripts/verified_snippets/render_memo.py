@@ -57,9 +57,11 @@ from .output_slots import OutputSlot
 
 log = logging.getLogger("mkdocs.plugins.verified_snippets")
 
-#: Kept conversions; the oldest go first beyond this (a page has one per language,
-#: and an edited page leaves its earlier versions behind).
-LIMIT = 400
+#: Kept conversions; the least recently used go first beyond this. A page has one per
+#: language, and one more per output block (output_slots): the 500-snippet synthetic
+#: site of scripts/bench.py keeps about 1,100, and with 400 it converted every page
+#: again on every save. An edited page leaves its earlier versions behind.
+LIMIT = 5000
 
 #: Attributes set on a page: the memo that converts it, and the output blocks its Markdown has slots for.
 _MEMO, _SLOTS = "_verified_snippets_render_memo", "_verified_snippets_output_slots"
