@@ -60,6 +60,33 @@ def test_search_entries_of_an_unchanged_page_are_reused_and_a_change_is_seen(tmp
     assert made[-1] == "<p>two</p>" and len(made) == 3, "entries made under other search options must not be reused"
 
 
+def test_reused_entries_are_copies_and_an_unchanged_cache_is_not_written_again(tmp_path):
+    def make(index, page):
+        index.entries.append({"location": page.url, "text": page.content, "tags": ["t"]})
+
+    path = tmp_path / "entries.json"
+    cache = EntryCache(path, {})
+    cache.add(FakeIndex(), page("<p>one</p>"), make)
+    reused = FakeIndex()
+    cache.add(reused, page("<p>one</p>"), make)
+    reused.entries[0]["text"] = "changed by the index"
+    reused.entries[0]["tags"].append("added")
+    again = FakeIndex()
+    cache.add(again, page("<p>one</p>"), make)
+    assert again.entries == [{"location": "a/", "text": "<p>one</p>", "tags": ["t"]}]
+    cache.save()
+    written = path.read_text()
+    path.write_text("left alone")
+    cache.used = set()
+    cache.add(FakeIndex(), page("<p>one</p>"), make)
+    cache.save()
+    assert path.read_text() == "left alone"  # every entry came from the cache, and the same pages were built
+    cache.used = set()
+    cache.save()
+    assert path.read_text() != "left alone" and json.loads(path.read_text())["pages"] == {}  # a page gone: written
+    assert json.loads(written)["pages"]
+
+
 def test_a_corrupt_entry_cache_is_ignored(tmp_path):
     (tmp_path / "entries.json").write_text("{not json")
     cache = EntryCache(tmp_path / "entries.json", {})

@@ -54,9 +54,11 @@ def real_pages(tmp_path_factory, repo):
         src = path.relative_to(root / "docs").as_posix()
         context = PageContext(src, "zh" if ".zh." in path.name else "en")
         markdown = path.read_text(encoding="utf-8")
+        cite = state.cite_block(markdown, context, "Site", f"https://example.org/{src}")  # as the plugin appends it
         whole, _ = state.render_page(markdown, context)
         outline, _ = state.render_page(markdown, context, slotted=True)
-        pages.append((src, whole, outline, state.output_slots.pop(src, ())))
+        outline, slots = output_slots.append_block(outline, state.output_slots.pop(src, ()), cite)
+        pages.append((src, whole + cite, outline, slots))
     return config, files, pages, root
 
 
@@ -98,7 +100,8 @@ def test_a_snippet_edit_converts_only_the_blocks_that_show_it(real_pages):
     """An embed's fence moves into its slot with the output: the outline no longer includes the snippet."""
     config, files, pages, root = real_pages
     src, _, outline, slots = next(page for page in pages if page[0] == "cross-entropy.md")
-    assert all(slot.markdown.startswith("```") and "--8<--" in slot.markdown for slot in slots)
+    assert all(slot.markdown.startswith("```") and "--8<--" in slot.markdown for slot in slots[:-1])
+    assert 'class="cite-page"' in slots[-1].markdown  # the last: it names the outputs' version
     assert "--8<--" not in outline.replace('--8<-- "', "")  # only includes that are not embeds stay
     snippet, _, section = re.search(r'--8<-- "([^"]+)"', slots[0].markdown).group(1).partition(":")  # type: ignore[union-attr]  # every slot has one
     showing = sum(f'"{snippet}' in slot.markdown for slot in slots)

@@ -85,6 +85,8 @@ class Formula:
 
 
 def _has_arithmatex_class(attrs: str) -> bool:
+    if "arithmatex" not in attrs:  # most elements of a page (each coloured code token is one)
+        return False
     for m in _CLASS_RE.finditer(attrs):
         value = next(g for g in m.groups() if g is not None)
         if "arithmatex" in value.split():

@@ -12,8 +12,9 @@ matter, the search plugin's options, and the versions of Material and jieba. A
 page whose key is known gets its entries back without parsing; only a changed
 page is parsed, and jieba loads its dictionary only when Chinese text has
 changed. The cache lives in `.cache/search_index/entries.json` (entries of
-pages not built in the last run are dropped when it is saved), and a corrupt
-or foreign file is ignored.
+pages not built in the last run are dropped when it is saved; a build that
+made no entry and dropped none leaves the file as it is), and a corrupt or
+foreign file is ignored.
 
 Material's `SearchIndex.add_entry_from_context` is wrapped at class level
 (once); the wrapper asks the cache set up by the plugin, and calls the
@@ -50,6 +51,7 @@ class EntryCache:
         self.entries: dict[str, list[dict]] = {}
         self.used: set[str] = set()
         self.hits = self.misses = 0
+        self.changed = False  # entries made since the file was read or written
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("salt") == self.salt and isinstance(data.get("pages"), dict):
@@ -71,19 +73,29 @@ class EntryCache:
         cached = self.entries.get(key)
         if cached is not None:
             self.hits += 1
-            index.entries.extend(json.loads(json.dumps(cached)))  # a copy: the index may change its entries
+            index.entries.extend(_copy(cached))  # a copy: the index may change its entries
             return
         self.misses += 1
+        self.changed = True
         before = len(index.entries)
         make(index, page)
-        self.entries[key] = json.loads(json.dumps(index.entries[before:], default=str))
+        self.entries[key] = json.loads(json.dumps(index.entries[before:], default=str))  # as the file holds them
 
     def save(self) -> None:
+        """Write the entries of the pages built since `used` was emptied; nothing when the file already holds just those."""
+        if not self.changed and self.used == self.entries.keys():
+            return
         kept = {key: value for key, value in self.entries.items() if key in self.used}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"salt": self.salt, "pages": kept}, ensure_ascii=False), encoding="utf-8")
         temporary.replace(self.path)
+        self.entries, self.changed = kept, False
+
+
+def _copy(entries: list[dict]) -> list[dict]:
+    """Entries as JSON holds them (strings, numbers, lists of strings), copied without a trip through JSON."""
+    return [{name: list(value) if isinstance(value, list) else value for name, value in entry.items()} for entry in entries]
 
 
 def _toc(items: Any) -> list:

@@ -76,6 +76,17 @@ def slot_lines(slot: OutputSlot, after_blank_line: bool = False) -> list[str]:
     return ([] if after_blank_line else [""]) + [slot.line, ""]
 
 
+def append_block(outline: str, slots: tuple[OutputSlot, ...], block: str) -> tuple[str, tuple[OutputSlot, ...]]:
+    """`block` (Markdown that starts with a blank line) added at the end of the page as a slot of its own.
+
+    For the "Cite this page" block, which names the version of the page's outputs: in the outline,
+    it would make every snippet edit a new outline."""
+    if not block.strip():
+        return outline + block, slots
+    slot = OutputSlot(token(len(slots) + 1), "", block.strip("\n") + "\n")
+    return outline + "\n" + slot.line + "\n", (*slots, slot)
+
+
 def may_slot(markdown: str) -> bool:
     """Whether a page can have slots: it must not hold a token's text already."""
     return PREFIX not in markdown

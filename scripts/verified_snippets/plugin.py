@@ -24,7 +24,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import build_caches, figure_markup, highlight_memo, serve_watch
+from . import build_caches, figure_markup, highlight_memo, output_slots, serve_watch
 from .config import VerifiedSnippetsConfig
 from .layout import Project
 from .matrix_site import MatrixSite
@@ -118,12 +118,11 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         context = _page_context(page)
         self.files = files
-        # Output blocks as slots where the render memo converts the page: a new output then converts
-        # only its block, not the page again (output_slots).
+        # Output blocks, and the "Cite this page" block that names the outputs' version, as slots where
+        # the render memo converts the page: a new output then converts only its blocks (output_slots).
         slotted = self.render_memo is not None and self.render_memo.takes_slots(page, config)
         rendered, problems = self._site().render_page(markdown, context, slotted)
-        if slotted and self.render_memo is not None:
-            self.render_memo.give_slots(page, self._site().output_slots.pop(context.path, ()))
+        slots = self._site().output_slots.pop(context.path, ()) if slotted else ()
         offset = _front_matter_lines(page)
         source = f"{Path(config.docs_dir).name}/{page.file.src_path}"
         for problem in problems:
@@ -133,7 +132,12 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             rendered, matrix_problems = self.matrix.render(rendered, page.file.src_uri, _language(page))
             for message in matrix_problems:
                 log.warning(f"{source}: {message}")
-        return rendered + self._site().cite_block(markdown, context, config.site_name, page.canonical_url or page.url)
+        cite = self._site().cite_block(markdown, context, config.site_name, page.canonical_url or page.url)
+        if not slotted or self.render_memo is None:
+            return rendered + cite
+        rendered, slots = output_slots.append_block(rendered, slots, cite)
+        self.render_memo.give_slots(page, slots)
+        return rendered
 
     @event_priority(-60)  # after katex-prerender (-50) has typeset the page's formulas
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
