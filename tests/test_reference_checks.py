@@ -285,3 +285,25 @@ def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_pa
     record = sorted((copy / "snippets" / folder / "outputs").glob("[!_]*.json"))[0]
     record.write_text(record.read_text() + " ")
     assert len(rc.stale_results(project, checks)) == 1
+
+
+def test_an_edit_of_a_checks_module_counts_in_the_same_process(tmp_path):
+    """Under `mkdocs serve` the package stays imported: an edited check must be imported again, not judged by the code as it was."""
+    folder = FOLDERS[0]
+    copy = tmp_path / "site"
+    shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
+    checks = tmp_path / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    project = type(PROJECT).at(copy)
+    try:
+        assert rc.update_results(project, checks)[1] == []
+        module = checks / f"{folder}.py"
+        text = module.read_text(encoding="utf-8")
+        assert "Near(lambda: " in text
+        module.write_text(text.replace("Near(lambda: ", "Near(lambda: 2 * ", 1), encoding="utf-8")  # one reference made wrong
+        written, failures = rc.update_results(project, checks)
+        assert written == [rc.results_path(project, folder)] and len(failures) == 1, failures
+        module.write_text(text, encoding="utf-8")
+        assert rc.update_results(project, checks)[1] == []
+    finally:
+        rc.load_package(CHECKS_DIR)  # the site's own package again, for the tests that import it by name

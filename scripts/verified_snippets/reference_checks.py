@@ -276,8 +276,14 @@ def load_package(checks_dir: Path) -> ModuleType:
     sys.path, and reused when it is already the one imported.
     """
     checks_dir = checks_dir.resolve()
+    sources = _package_sources(checks_dir)
     loaded = sys.modules.get(PACKAGE)
-    if loaded is not None and [str(Path(p).resolve()) for p in getattr(loaded, "__path__", [])] == [str(checks_dir)]:
+    if (
+        loaded is not None
+        and [str(Path(p).resolve()) for p in getattr(loaded, "__path__", [])] == [str(checks_dir)]
+        and _loaded_sources.get(str(checks_dir)) in (sources, None)
+    ):
+        _loaded_sources[str(checks_dir)] = sources  # None: imported by name (the test suite), as it is now
         return loaded
     init = checks_dir / "__init__.py"
     if not init.is_file():
@@ -289,7 +295,22 @@ def load_package(checks_dir: Path) -> ModuleType:
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     spec.loader.exec_module(package)
+    _loaded_sources[str(checks_dir)] = sources
     return package
+
+
+# The package's sources when it was imported, by folder. `mkdocs serve` is one long process: an edit of
+# a checks module must import the package again, or its findings would come from the code as it was
+# (they did: the findings file then carried the new key over the old code's findings).
+_loaded_sources: dict[str, str] = {}
+
+
+def _package_sources(checks_dir: Path) -> str:
+    """A digest of the package's modules (a few small files, read on each load)."""
+    digest = hashlib.sha256()
+    for path in sorted(checks_dir.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def load_checks(checks_dir: Path, folder: str) -> dict[str, dict[str, Check]] | None:
