@@ -107,3 +107,25 @@ def test_serve_reruns_a_saved_snippet_shows_failures_and_stays_up(server, scratc
     prose.write_text(prose.read_text() + "\nAn edit to prose.\n")
     server.wait_for("/", lambda text: "An edit to prose." in text)
     assert "running snippets/" not in server.log.read_text()[log_size:]
+
+    # Editing a reference check judges the recorded values again, with the edited code, and runs no snippet.
+    from verified_snippets import reference_checks
+    from verified_snippets.layout import Project
+
+    project, folder = Project.at(scratch_site.root), name.partition("/")[0]
+    checks = scratch_site.root / "tests" / "reference_checks" / f"{folder}.py"
+    original = checks.read_text()
+    assert reference_checks.read_results(project, folder).failures() == []  # type: ignore[union-attr]  # committed
+    log_size = server.log.stat().st_size
+    checks.write_text(original.replace("Near(lambda: ", "Near(lambda: 2 * ", 1))  # one reference made wrong
+    wait_until(lambda: (found := reference_checks.read_results(project, folder)) is not None and len(found.failures()) == 1)
+    checks.write_text(original)
+    wait_until(lambda: (found := reference_checks.read_results(project, folder)) is not None and found.failures() == [])
+    assert "running snippets/" not in server.log.read_text()[log_size:]
+
+
+def wait_until(condition, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)

@@ -107,12 +107,13 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
     on_pre_build = CombinedEvent(_prepare_site, _prepare_matrix)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Watch the pages and the snippets, not counting the files a re-run writes there (serve_watch),
+        """Watch the pages, the snippets and the reference checks, not counting the files a re-run writes there (serve_watch),
         and start a snippet worker for the first save of a snippet."""
         site = self._site()
         if self.native_watch is None:
             self.native_watch = serve_watch.NativeWatch()
-        for folder in (site.project.docs_dir, site.project.snippets_dir):
+        checks = site.project.checks_dir  # an edited reference check is judged again, and the ledger shows it
+        for folder in (site.project.docs_dir, site.project.snippets_dir, *([checks] if checks is not None and checks.is_dir() else [])):
             serve_watch.watch_ignoring_own_writes(server, folder, site.own_writes, self.native_watch)
         self.native_watch.start()
         site.start_worker()

@@ -36,6 +36,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -294,9 +295,21 @@ def load_package(checks_dir: Path) -> ModuleType:
         del sys.modules[name]  # another site's package of the same name
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
-    spec.loader.exec_module(package)
+    with _no_bytecode_written():
+        spec.loader.exec_module(package)
     _loaded_sources[str(checks_dir)] = sources
     return package
+
+
+@contextmanager
+def _no_bytecode_written() -> Iterator[None]:
+    """Import without writing `__pycache__` into the checks folder: `mkdocs serve` watches that folder, and
+    each written file would start another rebuild."""
+    before, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = before
 
 
 # The package's sources when it was imported, by folder. `mkdocs serve` is one long process: an edit of
@@ -320,7 +333,8 @@ def load_checks(checks_dir: Path, folder: str) -> dict[str, dict[str, Check]] | 
         return None
     load_package(checks_dir)
     try:
-        module = importlib.import_module(f"{PACKAGE}.{folder}")
+        with _no_bytecode_written():
+            module = importlib.import_module(f"{PACKAGE}.{folder}")
     except Exception as error:  # the module is the site's code: report any failure, naming it
         raise ReferenceCheckError(f"{path}: cannot be imported: {type(error).__name__}: {error}") from error
     checks = getattr(module, "CHECKS", None)

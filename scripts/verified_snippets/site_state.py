@@ -154,6 +154,11 @@ class SiteState:
         self.results = {folder: reference_checks.read_results(self.project, folder) for folder in folders}
         self.current_results = set()
         stale_files = reference_checks.stale_results(self.project, checks_dir)
+        if stale_files and self.runs_snippets:  # under serve, an edited check is judged again, as an edited snippet runs again
+            with self.own_writes.run(self.project), contextlib.suppress(ImportError):  # mpmath: a run-time dependency
+                reference_checks.update_results(self.project, checks_dir)
+            self.results = {folder: reference_checks.read_results(self.project, folder) for folder in folders}
+            stale_files = reference_checks.stale_results(self.project, checks_dir)
         warnings = [f"{self.project.display(path)}: reference-check findings are stale ({reason}); run `{regenerate}`" for path, reason in stale_files]
         stale = {path.parent.parent.name for path, _ in stale_files}
         self.current_results = {folder for folder, results in self.results.items() if results is not None and folder not in stale}
