@@ -210,3 +210,29 @@ def test_the_script_reveals_with_the_class_the_rule_excludes():
     assert f'classList.add("{progressive_blocks.SHOWN_CLASS}")' in script and f".{progressive_blocks.SHOWN_CLASS})" in progressive_blocks.SKIPPED_BLOCKS
     assert f'classList.contains("{progressive_blocks.ROOT_CLASS}")' in script
     assert 'setAttribute("data-blocks-rendered"' in script  # what the browser tests wait for
+
+
+def test_a_bundle_rewrite_is_kept_by_its_input_and_a_failed_one_is_not(tmp_path):
+    from page_weight.site_files import BundleCodeNotFound, rewrite_each
+
+    calls = []
+
+    def upper(text: str, name: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    def missing(text: str, name: str) -> str:
+        calls.append(text)
+        raise BundleCodeNotFound("not found")
+
+    path = tmp_path / "bundle.min.js"
+    for text in ("a", "a", "b"):
+        path.write_text(text)
+        rewrite_each([path], upper)
+        assert path.read_text() == text.upper()
+    assert calls == ["a", "b"]  # the second "a" came from what was kept
+    for _ in range(2):
+        path.write_text("c")
+        with pytest.raises(BundleCodeNotFound):
+            rewrite_each([path], missing)
+    assert calls == ["a", "b", "c", "c"]
