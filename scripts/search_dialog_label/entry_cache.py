@@ -10,8 +10,8 @@ that work is done again for text that has not changed.
 they are made from: the page's HTML, URL, title, table of contents and front
 matter, the search plugin's options, and the versions of Material and jieba. A
 page whose key is known gets its entries back without parsing; only a changed
-page is parsed, and jieba loads its dictionary only when Chinese text has
-changed. The cache lives in `.cache/search_index/entries.json` (entries of
+page is parsed (without the colour spans of its code: code_spans), and jieba
+loads its dictionary only when Chinese text has changed. The cache lives in `.cache/search_index/entries.json` (entries of
 pages not built in the last run are dropped when it is saved; a build that
 made no entry and dropped none leaves the file as it is), and a corrupt or
 foreign file is ignored.
@@ -22,12 +22,15 @@ original when there is none.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .code_spans import without_code_spans
 
 VERSION = 2
 
@@ -78,7 +81,9 @@ class EntryCache:
         self.misses += 1
         self.changed = True
         before = len(index.entries)
-        make(index, page)
+        lean = copy.copy(page)  # the parser reads the page's HTML without the colour spans of its code (code_spans)
+        lean.content = without_code_spans(page.content or "")
+        make(index, lean)
         self.entries[key] = json.loads(json.dumps(index.entries[before:], default=str))  # as the file holds them
 
     def save(self) -> None:

@@ -2,7 +2,8 @@
 
 * names Material's search dialog after its search box (dialog_html);
 * reuses the search index entries of unchanged pages (entry_cache), so that a
-  rebuild parses, and cuts into Chinese words, only the pages that changed;
+  rebuild parses, and cuts into Chinese words, only the pages that changed,
+  and parses those without the colour spans of their code (code_spans);
 * skips Material's scan for `data-search-*` attributes on pages that have none
   (attribute_scan).
 
