@@ -81,9 +81,12 @@ class EntryCache:
         self.misses += 1
         self.changed = True
         before = len(index.entries)
-        lean = copy.copy(page)  # the parser reads the page's HTML without the colour spans of its code (code_spans)
-        lean.content = without_code_spans(page.content or "")
-        make(index, lean)
+        if (page.meta.get("search") or {}).get("exclude"):
+            make(index, page)  # Material reads nothing of it
+        else:
+            lean = copy.copy(page)  # the parser reads the page's HTML without the colour spans of its code (code_spans)
+            lean.content = without_code_spans(page.content or "")
+            make(index, lean)
         self.entries[key] = json.loads(json.dumps(index.entries[before:], default=str))  # as the file holds them
 
     def save(self) -> None:
