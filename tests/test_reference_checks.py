@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -261,14 +262,19 @@ def test_a_findings_file_is_read_again_whenever_it_changes(tmp_path):
     assert rc.read_results(project, folder) is None
 
 
-def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_path):
-    """The findings' key covers the whole checks package (hashed once per pass) and the folder's records."""
+def copied_folder(tmp_path: Path) -> tuple[str, Any, Path]:
+    """The first folder's snippets and outputs, and the checks package, copied: (folder, its project, the checks)."""
     folder = FOLDERS[0]
     copy = tmp_path / "site"
     shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
     checks = tmp_path / "checks"
     shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
-    project = type(PROJECT).at(copy)
+    return folder, type(PROJECT).at(copy), checks
+
+
+def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_path):
+    """The findings' key covers the whole checks package (hashed once per pass) and the folder's records."""
+    folder, project, checks = copied_folder(tmp_path)
     rc.results_path(project, folder).unlink()
     assert rc.stale_results(project, checks) == [(rc.results_path(project, folder), "missing")]
     written, _ = rc.update_results(project, checks)
@@ -282,19 +288,14 @@ def test_findings_go_stale_when_a_check_or_a_record_changes_and_only_then(tmp_pa
     rc.update_results(project, checks)
     assert rc.stale_results(project, checks) == []
 
-    record = sorted((copy / "snippets" / folder / "outputs").glob("[!_]*.json"))[0]
+    record = sorted((project.snippets_dir / folder / "outputs").glob("[!_]*.json"))[0]
     record.write_text(record.read_text() + " ")
     assert len(rc.stale_results(project, checks)) == 1
 
 
 def test_an_edit_of_a_checks_module_counts_in_the_same_process(tmp_path):
     """Under `mkdocs serve` the package stays imported: an edited check must be imported again, not judged by the code as it was."""
-    folder = FOLDERS[0]
-    copy = tmp_path / "site"
-    shutil.copytree(PROJECT.snippets_dir / folder, copy / "snippets" / folder)
-    checks = tmp_path / "checks"
-    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
-    project = type(PROJECT).at(copy)
+    folder, project, checks = copied_folder(tmp_path)
     try:
         assert rc.update_results(project, checks)[1] == []
         module = checks / f"{folder}.py"
