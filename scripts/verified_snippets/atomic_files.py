@@ -40,6 +40,10 @@ def file_version(path: Path | str) -> FileVersion:
         return None
 
 
+#: What ContentHashes.of gives for a file it cannot read (no sha256 digest is this short).
+UNREADABLE = b"\1unreadable"
+
+
 class ContentHashes:
     """Files' sha256, each read again only when the file may have changed since it was read.
 
@@ -58,7 +62,7 @@ class ContentHashes:
         self.reads = 0  # the tests count them
 
     def of(self, path: Path) -> bytes:
-        """`path`'s sha256 digest; b"\\1unreadable" when it cannot be read."""
+        """`path`'s sha256 digest; UNREADABLE when it cannot be read."""
         started = time.time_ns()
         version = file_version(path)
         kept = self.kept.get(path)
@@ -68,7 +72,7 @@ class ContentHashes:
             data = path.read_bytes()
         except OSError:
             self.kept.pop(path, None)
-            return b"\1unreadable"
+            return UNREADABLE
         self.reads += 1
         found = hashlib.sha256(data).digest()
         if version is not None:

@@ -52,6 +52,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from . import output_slots
+from .atomic_files import UNREADABLE, ContentHashes
 from .kept_results import KeptResults
 from .output_slots import OutputSlot
 
@@ -106,6 +107,7 @@ class RenderMemo:
         self.results: KeptResults[Conversion] = KeptResults(path, Conversion, FORMAT, limit)
         self.hits = self.misses = 0
         self._files_key: tuple[int, str] | None = None
+        self.hashes = ContentHashes()
         self._settings_key: tuple[int, str] | None = None
 
     @property
@@ -179,7 +181,7 @@ class RenderMemo:
     def _render_whole(self, page: Page, config: MkDocsConfig, files: Files, convert: Any) -> None:
         key = self._key(page, config, files)
         kept = self.results.get(key)
-        if kept is not None and _unchanged(kept.included):
+        if kept is not None and all(self._sha256(file.path) == file.sha256 for file in kept.included):
             self.hits += 1
             _apply(page, kept, files)
             for line in kept.logged:
@@ -197,9 +199,15 @@ class RenderMemo:
             page._title_from_render,
             set(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
             _anchor_links_by_path(page.links_to_anchors),
-            tuple(IncludedFile(path, _sha256(path)) for path in sorted(included)),
+            tuple(IncludedFile(path, self._sha256(path)) for path in sorted(included)),
             tuple(LoggedLine(record.name, record.levelno, record.getMessage()) for record in records),
         ))
+
+    def _sha256(self, path: str) -> str | None:
+        """An included file's sha256 (None: unreadable), read again only when it may have changed: each output
+        block includes its snippet, so a build checks the same files once for every block that shows them."""
+        digest = self.hashes.of(Path(path))
+        return None if digest == UNREADABLE else digest.hex()
 
     def _key(self, page: Page, config: MkDocsConfig, files: Files) -> str:
         digest = hashlib.sha256()
@@ -274,17 +282,6 @@ def _apply(page: Page, kept: Conversion, files: Files) -> None:
 
 def _anchor_links_by_path(links: dict[Any, dict[str, str]] | None) -> dict[str, dict[str, str]] | None:
     return None if links is None else {file.src_uri: dict(anchors) for file, anchors in links.items()}
-
-
-def _unchanged(included: tuple[IncludedFile, ...]) -> bool:
-    return all(_sha256(file.path) == file.sha256 for file in included)
-
-
-def _sha256(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 @contextmanager
