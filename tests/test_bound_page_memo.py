@@ -97,3 +97,18 @@ def test_values_link_again_when_the_page_showing_their_output_changes(served):
     before = state.bound_pages.misses
     rendered_site(state, root)
     assert state.bound_pages.misses > before + 1  # its own kept rendering, and the pages whose values linked there
+
+
+def test_a_cite_block_is_kept_until_a_record_it_names_is_written_again(served):
+    root, state = served
+    markdown, page = next((markdown, page) for markdown, page in pages(root) if page.path == "cross-entropy.md")
+    first = state.cite_block(markdown, page, "Site", "https://example.org/cross-entropy/")
+    assert "2030-01-02" not in first and first == fresh(root).cite_block(markdown, page, "Site", "https://example.org/cross-entropy/")
+    assert state.cite_block(markdown, page, "Site", "https://example.org/cross-entropy/") is first  # kept
+    path = root / "snippets" / "cross_entropy" / "outputs" / "pieces.json"
+    record = read_record(path)
+    record.generated = "2030-01-02T00:00:00Z"  # as a re-run would stamp it
+    write_record(path, record)
+    state.prepare()
+    again = state.cite_block(markdown, page, "Site", "https://example.org/cross-entropy/")
+    assert "2030-01-02" in again and again == fresh(root).cite_block(markdown, page, "Site", "https://example.org/cross-entropy/")

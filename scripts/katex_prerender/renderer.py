@@ -19,6 +19,7 @@ a build whose formulas are all known never starts Node.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -319,10 +320,10 @@ class KatexRenderer:
             found: set[str] = set()
             for key, rendered in self._cache.items():
                 if isinstance(rendered, str) and _disk_key(*key) in self._disk_used:
-                    found |= mathml_output.math_characters(rendered)
+                    found |= _math_characters(rendered)
             for disk_key in self._disk_used:
                 if disk_key in self._disk and (disk_key[2:], disk_key.startswith("D|")) not in self._cache:
-                    found |= mathml_output.math_characters(self._disk[disk_key])
+                    found |= _math_characters(self._disk[disk_key])
             return found
 
     # -- the cache on disk --------------------------------------------------
@@ -394,3 +395,9 @@ class KatexRenderer:
 
 def _disk_key(tex: str, display: bool) -> str:
     return ("D|" if display else "I|") + tex
+
+
+@functools.lru_cache(maxsize=20_000)
+def _math_characters(mathml: str) -> frozenset[str]:
+    """A formula's characters, worked out once: every build asks for those of every formula in use (the font's subset)."""
+    return frozenset(mathml_output.math_characters(mathml))

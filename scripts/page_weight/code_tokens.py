@@ -10,6 +10,7 @@ A site that gives names their own colour turns this off (`unwrap_name_tokens`).
 """
 from __future__ import annotations
 
+import functools
 import re
 
 # Pygments escapes the token's text, so a name span holds no markup.
@@ -19,4 +20,10 @@ NAME_SPAN = re.compile(r'<span class="n">([^<]*)</span>')
 def unwrap_name_tokens(html: str) -> str:
     if '<span class="n">' not in html:
         return html
+    return _unwrapped(html)
+
+
+@functools.lru_cache(maxsize=256)
+def _unwrapped(html: str) -> str:
+    """Kept by the page's HTML: under `mkdocs serve` every save passes every page through here again."""
     return NAME_SPAN.sub(r"\1", html)

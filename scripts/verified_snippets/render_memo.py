@@ -224,7 +224,8 @@ class RenderMemo:
 
     def _settings_fingerprint(self, config: MkDocsConfig) -> str:
         if self._settings_key is None or self._settings_key[0] != id(config):
-            self._settings_key = (id(config), _settings_fingerprint(config))
+            # Hashed once: every key of the build (one per page and per output block) includes it, and the text is long.
+            self._settings_key = (id(config), hashlib.sha256(_settings_fingerprint(config).encode("utf-8", "surrogatepass")).hexdigest())
         return self._settings_key[1]
 
 

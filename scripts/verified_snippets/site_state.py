@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import citation, environment, freshness, ledger, notebooks, output_slots, page_checks, reference_checks, value_provenance
-from .atomic_files import ContentHashes
+from .atomic_files import ContentHashes, FileVersion, file_version
 from .bound_page_memo import BoundPageMemo, KeptRendering
 from .figure_markup import FIGURE_TOKEN, FigureMarkup, PlacedFigures, record_warnings
 from .kept_results import KeptResults
@@ -76,6 +76,7 @@ class SiteState:
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
         self.output_slots: dict[str, tuple[OutputSlot, ...]] = {}  # by page path: its output blocks, from a slotted rendering
+        self._cite_blocks: dict[str, tuple[tuple, tuple[str, ...], tuple[FileVersion, ...], str]] = {}  # by page path (cite_block)
         # Formulas with their values linked, by value_provenance.formula_key: the largest cost of a warm build otherwise.
         self.linked_formulas: KeptResults[str] = KeptResults(self.project.cache_dir / "linked_formulas.pickle", str)
         self.placed_figures = PlacedFigures()  # placeholders in pages' Markdown -> figure HTML
@@ -285,17 +286,31 @@ class SiteState:
         return problems
 
     def cite_block(self, markdown: str, page: PageContext, site_name: str, url: str) -> str:
-        """The "Cite this page" block of an article (citation), or "" for any other page."""
+        """The "Cite this page" block of an article (citation), or "" for any other page.
+
+        Kept per page while its Markdown and the versions of the records it names are as they were
+        (every page asks on every build under `mkdocs serve`, and a block reads each of its records)."""
+        made_from = (markdown, page, site_name, url)
+        kept = self._cite_blocks.get(page.path)
+        if kept is not None and kept[0] == made_from and kept[2] == self._record_versions(kept[1]):
+            return kept[3]
         structure = read_page(markdown)
         embeds, _ = find_embeds(structure)
         shown = {e.snippet for e in embeds if e.snippet.endswith(".py")} | {b.snippet for b in find_bindings(structure)}
         if not shown or Path(page.path).name.split(".")[0] == "index":
-            return ""
-        records = {name: record for name in sorted(shown) if (record := self.state_of(name).record) is not None}
-        hashes = {name: recorded_hash(self.project.snippet(name).output_path) for name in records}
-        title = next((h.text for h in structure.headings if h.level == 1), Path(page.path).stem)
-        key = "pytorch-losses-" + Path(page.path).name.split(".")[0]
-        return citation.cite_block(title, site_name, url, list(records.values()), hashes, page.language, key)
+            block = ""
+        else:
+            records = {name: record for name in sorted(shown) if (record := self.state_of(name).record) is not None}
+            hashes = {name: recorded_hash(self.project.snippet(name).output_path) for name in records}
+            title = next((h.text for h in structure.headings if h.level == 1), Path(page.path).stem)
+            key = "pytorch-losses-" + Path(page.path).name.split(".")[0]
+            block = citation.cite_block(title, site_name, url, list(records.values()), hashes, page.language, key)
+        names = tuple(sorted(shown))
+        self._cite_blocks[page.path] = (made_from, names, self._record_versions(names), block)
+        return block
+
+    def _record_versions(self, snippets: tuple[str, ...]) -> tuple[FileVersion, ...]:
+        return tuple(file_version(self.project.snippet(name).output_path) for name in snippets)
 
     def _output_elsewhere(self, snippet: str, page_path: str) -> str | None:
         """The Markdown link target of `snippet`'s output on the first page that shows it (in the default language's name)."""
