@@ -200,6 +200,22 @@ def test_serve_starts_a_snippet_worker_early_and_the_first_run_uses_it(tmp_path)
         state.close()
 
 
+def test_a_rerun_tells_its_listener_once_the_notebooks_are_written(tmp_path):
+    """notebook-pages starts converting a re-run's notebook then, before the engine's checks of the rest."""
+    site = write_site(tmp_path / "site", engine_options={"serve_jobs": 1})
+    loaded = load_site(site)
+    state = SiteState(Site(loaded.project, loaded.settings), runs_snippets=True, progress=lambda message: None)
+    seen: list[list[str]] = []
+    state.notebooks_written = lambda: seen.append(sorted(path.name for path in loaded.project.notebooks_dir.glob("*.ipynb")))
+    try:
+        state.prepare()  # the snippet has no output yet: it runs
+        assert seen == [["demo.ipynb"]]  # called once, with the notebook already there
+        state.prepare()  # nothing is stale: nothing runs, nothing is written
+        assert len(seen) == 1
+    finally:
+        state.close()
+
+
 def test_every_file_a_plugin_reads_beside_its_code_is_packaged():
     """`make setup` installs the packages editable, where every file is there anyway; a wheel holds only
     the modules and the package-data pyproject.toml lists, so a script or stylesheet left out would be missing."""

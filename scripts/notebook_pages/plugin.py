@@ -77,15 +77,24 @@ class NotebookPagesPlugin(BasePlugin):
             self.prewarm = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if not nested_language_build(config):
-            self.page_urls = {}
+        if nested_language_build(config):
+            return config
+        self.page_urls = {}
+        site = getattr(config.plugins.get(ENGINE_PLUGIN), "site", None)
+        if self.prewarm is not None and site is not None:
+            # A re-run's notebooks start converting as soon as they are written, while the engine checks the rest.
+            site.notebooks_written = lambda: self._start_converting(config)
         return config
 
     @event_priority(-50)  # after the engine's on_pre_build has written the notebooks
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.expected.clear()
+        if not nested_language_build(config):
+            self._start_converting(config)  # those not started yet (a notebook written by `make outputs`, say)
+
+    def _start_converting(self, config: MkDocsConfig) -> None:
         jupyter = config.plugins.get("mkdocs-jupyter")
-        if self.prewarm is None or jupyter is None or nested_language_build(config):
+        if self.prewarm is None or jupyter is None:
             return
         settings = ConversionSettings.of(jupyter.config)
         if settings is not None:

@@ -76,6 +76,8 @@ class SiteState:
         self.ledgers: dict[str | None, list[ledger.LedgerEntry]] = {}
         self.value_links: dict[str, value_provenance.ValueLinks] = {}  # by page path: where its values link
         self.output_slots: dict[str, tuple[OutputSlot, ...]] = {}  # by page path: its output blocks, from a slotted rendering
+        # Called once a re-run has written the notebooks (notebook-pages starts converting them then).
+        self.notebooks_written: Callable[[], None] | None = None
         self._cite_blocks: dict[str, tuple[tuple, tuple[str, ...], tuple[FileVersion, ...], str]] = {}  # by page path (cite_block)
         # Formulas with their values linked, by value_provenance.formula_key: the largest cost of a warm build otherwise.
         self.linked_formulas: KeptResults[str] = KeptResults(self.project.cache_dir / "linked_formulas.pickle", str)
@@ -216,6 +218,8 @@ class SiteState:
             else:
                 self.failures.pop(outcome.snippet.name, None)
         notebooks.write_notebooks(self.project)  # errors show as the page's own warnings
+        if self.notebooks_written is not None:
+            self.notebooks_written()  # before the checks below: a notebook converter can start meanwhile
         with contextlib.suppress(ImportError):  # the ledger's findings follow the new outputs (mpmath is a run-time dependency, like torch)
             reference_checks.update_results(self.project, self.project.checks_dir)
 
