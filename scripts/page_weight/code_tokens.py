@@ -23,7 +23,7 @@ def unwrap_name_tokens(html: str) -> str:
     return _unwrapped(html)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # a page per language and a few edited versions; each up to a few hundred KB
 def _unwrapped(html: str) -> str:
     """Kept by the page's HTML: under `mkdocs serve` every save passes every page through here again."""
     return NAME_SPAN.sub(r"\1", html)

@@ -1,6 +1,7 @@
 """Rewriting the built site's copies of Material's assets in place (after `mkdocs build` wrote them)."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,21 +32,11 @@ def rewrite_each(paths: list[Path], rewrite: Callable[[str, str], str]) -> list[
 
 # Every build copies Material's assets into the site again, the same text each time, and each
 # rewrite searches all of it (under `mkdocs serve`, 0.02-0.03 s a save): a rewrite's result is
-# kept by what it was given. The rewrites are pure functions of the text and the file's name;
-# one that raises (its code not found) keeps nothing, so it raises again.
-_REWRITTEN_LIMIT = 32
-_rewritten_texts: dict[tuple[str, str, str], str] = {}
-
-
+# kept by what it was given. The rewrites are module-level pure functions of the text and the
+# file's name; one that raises (its code not found) keeps nothing, so it raises again.
+@functools.lru_cache(maxsize=32)
 def _rewritten(text: str, name: str, rewrite: Callable[[str, str], str]) -> str:
-    key = (f"{rewrite.__module__}.{rewrite.__qualname__}", name, text)
-    found = _rewritten_texts.get(key)
-    if found is None:
-        found = rewrite(text, name)
-        if len(_rewritten_texts) >= _REWRITTEN_LIMIT:
-            _rewritten_texts.pop(next(iter(_rewritten_texts)))
-        _rewritten_texts[key] = found
-    return found
+    return rewrite(text, name)
 
 
 def edit_bundles(site_dir: Path, edit: Callable[[str, str], str]) -> list[Path]:

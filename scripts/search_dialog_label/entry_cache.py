@@ -11,10 +11,10 @@ they are made from: the page's HTML, URL, title, table of contents and front
 matter, the search plugin's options, and the versions of Material and jieba. A
 page whose key is known gets its entries back without parsing; only a changed
 page is parsed (without the colour spans of its code: code_spans), and jieba
-loads its dictionary only when Chinese text has changed. The cache lives in `.cache/search_index/entries.json` (entries of
-pages not built in the last run are dropped when it is saved; a build that
-made no entry and dropped none leaves the file as it is), and a corrupt or
-foreign file is ignored.
+loads its dictionary only when Chinese text has changed. The cache lives in
+`.cache/search_index/entries.json` (entries of pages not built in the last
+run are dropped when it is saved; a build that made no entry and dropped none
+leaves the file as it is), and a corrupt or foreign file is ignored.
 
 Material's `SearchIndex.add_entry_from_context` is wrapped at class level
 (once); the wrapper asks the cache set up by the plugin, and calls the

@@ -87,7 +87,7 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             self.matrix = MatrixSite(project, settings.matrix, *([slugify] if callable(slugify) else []), content_hashes=self.site.content_hashes)
         return config
 
-    def _prepare_site(self, *, config: MkDocsConfig) -> None:
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
         _quiet_jieba()
         if nested_language_build(config):
             return  # the first language's build already ran the snippets and logged their warnings
@@ -95,16 +95,8 @@ class VerifiedSnippetsPlugin(BasePlugin[VerifiedSnippetsConfig]):
             self.render_memo.start_build()
         for warning in self._site().prepare().warnings:
             log.warning(warning)
-
-    @event_priority(-60)  # after notebook-pages (-50) has started converting the notebooks a re-run wrote
-    def _prepare_matrix(self, *, config: MkDocsConfig) -> None:
-        """Read the environment matrix: meanwhile the notebook worker converts (the build waits for it later)."""
-        if nested_language_build(config):
-            return
         for warning in self.matrix.prepare() if self.matrix else []:
             log.warning(warning)
-
-    on_pre_build = CombinedEvent(_prepare_site, _prepare_matrix)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Watch the pages, the snippets and the reference checks, not counting the files a re-run writes there (serve_watch),

@@ -277,7 +277,7 @@ def load_package(checks_dir: Path) -> ModuleType:
     sys.path, and reused when it is already the one imported.
     """
     checks_dir = checks_dir.resolve()
-    sources = _package_sources(checks_dir)
+    sources = checks_digest(checks_dir)
     loaded = sys.modules.get(PACKAGE)
     if (
         loaded is not None
@@ -316,14 +316,6 @@ def _no_bytecode_written() -> Iterator[None]:
 # a checks module must import the package again, or its findings would come from the code as it was
 # (they did: the findings file then carried the new key over the old code's findings).
 _loaded_sources: dict[str, str] = {}
-
-
-def _package_sources(checks_dir: Path) -> str:
-    """A digest of the package's modules (a few small files, read on each load)."""
-    digest = hashlib.sha256()
-    for path in sorted(checks_dir.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def load_checks(checks_dir: Path, folder: str) -> dict[str, dict[str, Check]] | None:
